@@ -1,0 +1,45 @@
+# make run  : install what is missing, then run the pipeline on samples/ into out/
+# make test : same set-up, then the whole test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+APT_PKGS := tesseract-ocr tesseract-ocr-vie poppler-utils
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test system-deps bench dictionaries clean
+
+run: system-deps $(STAMP)
+	$(BIN)/vnplans run samples -o out
+
+test: system-deps $(STAMP)
+	$(BIN)/python -m pytest
+
+# Debian packages, installed only when a piece is missing.
+system-deps:
+	@if ! command -v tesseract >/dev/null 2>&1 \
+	   || ! tesseract --list-langs 2>/dev/null | grep -qx vie \
+	   || ! command -v pdftoppm >/dev/null 2>&1 \
+	   || ! command -v pdftotext >/dev/null 2>&1; then \
+	  echo "installing $(APT_PKGS)"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PKGS); \
+	fi
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+bench: system-deps $(STAMP)
+	$(BIN)/pip install -q -e '.[bench]'
+	$(BIN)/python bench/restore_bench.py
+	$(BIN)/python bench/ocr_bench.py
+
+# Rebuild dictionaries/ from ../shared/corpus (see dictionaries/README.md).
+dictionaries: $(STAMP)
+	$(BIN)/python scripts/build_dictionaries.py
+
+clean:
+	rm -rf out .pytest_cache

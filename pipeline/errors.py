@@ -1,0 +1,34 @@
+"""Exit codes and the exceptions that carry a one-line reason for the user."""
+from __future__ import annotations
+
+import enum
+
+
+class ExitCode(enum.IntEnum):
+    ok = 0
+    some_inputs_failed = 1
+    bad_args = 2
+    missing_dependency = 3
+    output_unwritable = 4
+    interrupted = 130
+
+
+class VnplansError(Exception):
+    """Base: the message is one line a user can act on."""
+    exit_code = ExitCode.some_inputs_failed
+
+
+class InputFileError(VnplansError):
+    """One input cannot be read; the batch goes on and the file goes to errors.csv."""
+
+
+class MissingDependencyError(VnplansError):
+    exit_code = ExitCode.missing_dependency
+
+
+class OutputError(VnplansError):
+    exit_code = ExitCode.output_unwritable
+
+
+class BadArgumentsError(VnplansError):
+    exit_code = ExitCode.bad_args

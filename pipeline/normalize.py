@@ -1,0 +1,155 @@
+"""Text cleanup before correction and parsing: small pure `str -> str` fixers in a registry.
+
+Each fixer does one thing (NFC, Markdown marks, page numbers, double spacing, hyphens,
+wrapped lines). `normalize` runs them in order; `explain=True` names the ones that
+changed something.
+"""
+from __future__ import annotations
+
+import statistics
+import unicodedata
+from typing import Callable
+
+import regex
+
+Fixer = Callable[[str], str]
+FIXERS: dict[str, Fixer] = {}
+
+
+def fixer(fn: Fixer) -> Fixer:
+    FIXERS[fn.__name__] = fn
+    return fn
+
+
+_SPACES = regex.compile(r"[\u00a0\u2000-\u200a\u202f\u205f\u3000\t]")
+_ZERO_WIDTH = regex.compile(r"[\u200b-\u200d\ufeff\u00ad]")
+
+
+@fixer
+def unicode_nfc(text: str) -> str:
+    """NFC, one kind of newline and space, no zero-width characters."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n\n")
+    text = _ZERO_WIDTH.sub("", _SPACES.sub(" ", text))
+    return unicodedata.normalize("NFC", text)
+
+
+_MD_HEADING = regex.compile(r"(?m)^[ \t]*#{1,6}[ \t]+")
+_MD_EMPH = regex.compile(r"\*{2,3}|(?<![\p{L}\p{N}])__|__(?![\p{L}\p{N}])|(?m)^\*(?=\S)|(?<=\S)\*$")
+_MD_QUOTE = regex.compile(r"(?m)^[ \t]*>[ \t]?")
+
+
+@fixer
+def strip_markdown(text: str) -> str:
+    """Markdown export marks (headings, bold/italic stars, quotes) removed, text kept."""
+    if not (_MD_HEADING.search(text) or "**" in text):
+        return text
+    text = _MD_HEADING.sub("", text)
+    text = _MD_QUOTE.sub("", text)
+    return _MD_EMPH.sub("", text)
+
+
+@fixer
+def strip_line_ends(text: str) -> str:
+    """No trailing spaces; leading spaces trimmed; runs of spaces inside a line kept to one."""
+    return "\n".join(regex.sub(r" {2,}", " ", ln).strip() for ln in text.split("\n"))
+
+
+_PAGE_NO = regex.compile(r"(?im)^(?:[-–—]\s*)?(?:trang\s+)?\d{1,3}(?:\s*/\s*\d{1,3})?(?:\s*[-–—])?$")
+
+
+@fixer
+def drop_page_numbers(text: str) -> str:
+    """Lines that are only a page number ('2', '- 2 -', 'Trang 2/3') removed."""
+    return _PAGE_NO.sub("", text)
+
+
+@fixer
+def collapse_double_spacing(text: str) -> str:
+    """Text extracted with a blank line after every wrapped line gets its lines back together.
+
+    Only when most lines are followed by a blank line; longer blank runs stay one paragraph break.
+    """
+    lines = text.split("\n")
+    nonblank = [i for i, ln in enumerate(lines) if ln.strip()]
+    if len(nonblank) < 6:
+        return text
+    followed = sum(1 for i in nonblank if i + 2 < len(lines) and not lines[i + 1].strip() and lines[i + 2].strip())
+    if followed / len(nonblank) < 0.6:
+        return text
+    text = regex.sub(r"\n[ \t]*\n(?![ \t]*\n)", "\n", text)
+    return regex.sub(r"\n(?:[ \t]*\n){2,}", "\n\n", text)
+
+
+_HYPHEN_END = regex.compile(r"(?<=\p{Ll})-\n(?=\p{Ll})")
+
+
+@fixer
+def dehyphenate(text: str) -> str:
+    """A word split with a hyphen at the line end ('tổ-\\nchức' -> 'tổchức' is wrong for
+    Vietnamese, so only a hyphen glued to a lowercase letter on both sides is joined, as one word)."""
+    return _HYPHEN_END.sub("", text)
+
+
+_BLOCK_START = regex.compile(
+    r"""^(?:[-–—•+∙·]\s*\S            # bullet
+        |(?:\d{1,2}|[IVXLivxl]{1,5}|[a-zđ])[.)](?:\s|$)   # 1.  II.  a)
+        |\d{1,2}\.\d{1,2}\.?\s        # 1.1.
+        |(?:Nơi\s+nhận|Căn\s+cứ|Thực\s+hiện|Số\s*:|Số\s+\d|(?:TM|KT|TL|TUQ)\.|Điều\s+\d|Chương\s|Mục\s+\d)
+        )""", regex.X)
+_ENDS_PARAGRAPH = regex.compile(r"[.;:!?]$|\./\.$")
+
+
+def _is_caps(line: str) -> bool:
+    letters = [c for c in line if c.isalpha()]
+    return len(letters) >= 2 and sum(c.isupper() for c in letters) / len(letters) > 0.8
+
+
+@fixer
+def join_wrapped_lines(text: str) -> str:
+    """Lines that wrap inside a paragraph joined into one line per paragraph.
+
+    A line continues onto the next when it does not end a sentence, the next line does not
+    start a block (bullet, numbering, heading in capitals, 'Nơi nhận', signature), and either
+    the next line starts in lowercase or this line is about as long as the text's wrapped lines.
+    """
+    lines = text.split("\n")
+    lengths = [len(ln) for ln in lines if len(ln) > 20]
+    if not lengths:
+        return text
+    full = statistics.quantiles(lengths, n=10)[-1] if len(lengths) >= 2 else lengths[0]
+    out: list[str] = []
+    for ln in lines:
+        if out and out[-1] and ln and _continues(out[-1], ln, full):
+            out[-1] = out[-1] + " " + ln
+        else:
+            out.append(ln)
+    return "\n".join(out)
+
+
+def _continues(prev: str, nxt: str, full: float) -> bool:
+    if _ENDS_PARAGRAPH.search(prev) or _BLOCK_START.match(nxt) or _is_caps(nxt) or _is_caps(prev):
+        return False
+    if nxt[0].islower():
+        return True
+    return len(prev) >= 0.75 * full
+
+
+@fixer
+def squeeze_blank_lines(text: str) -> str:
+    """At most one blank line in a row; none at the start or end."""
+    return regex.sub(r"\n{3,}", "\n\n", text).strip("\n") + "\n"
+
+
+ORDER = ("unicode_nfc", "strip_markdown", "strip_line_ends", "drop_page_numbers",
+         "collapse_double_spacing", "dehyphenate", "join_wrapped_lines", "squeeze_blank_lines")
+
+
+def normalize(text: str, explain: bool = False) -> str | tuple[str, list[str]]:
+    """Run every fixer in ORDER; with explain, also the names of those that changed the text."""
+    applied = []
+    for name in ORDER:
+        new = FIXERS[name](text)
+        if new != text:
+            applied.append(name)
+        text = new
+    return (text, applied) if explain else text

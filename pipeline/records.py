@@ -1,0 +1,151 @@
+"""Frozen dataclasses passed between stages, and the plan record of SPEC.md."""
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Word:
+    """One OCR word with its box (pixels) and Tesseract confidence (0-100)."""
+    text: str
+    conf: float
+    left: int
+    top: int
+    width: int
+    height: int
+    line: int  # running line index on the page
+
+
+@dataclass(frozen=True)
+class PageResult:
+    """What the OCR (or text-layer) stage produced for one page."""
+    page: int  # 1-based
+    text: str
+    words: tuple[Word, ...] = ()
+    confidence: float | None = None  # mean word confidence, None for text layers
+    engine: str = ""  # e.g. "tesseract 5.3.0 vie psm3 300dpi"
+    seconds: float = 0.0
+    error: str = ""  # non-empty when the page failed; text is then ""
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Correction:
+    """One change made by the restorer: where, what, why and how sure."""
+    line: int
+    col: int
+    before: str
+    after: str
+    why: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Restored:
+    """Corrected text with the account of every change."""
+    text: str
+    corrections: tuple[Correction, ...]
+    tokens: int  # word tokens looked at
+    known: int  # of those, known Vietnamese syllables after correction
+
+    @property
+    def coverage(self) -> float:
+        return round(self.known / self.tokens, 4) if self.tokens else 0.0
+
+
+@dataclass(frozen=True)
+class LegalRef:
+    type: str
+    number: str
+    date: str
+    issuer: str
+
+
+@dataclass(frozen=True)
+class Section:
+    number: str
+    heading: str
+    text: str
+    children: tuple["Section", ...] = ()
+
+
+@dataclass(frozen=True)
+class Assignment:
+    unit: str
+    tasks: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Quality:
+    ocr_confidence: float | None = None
+    dictionary_coverage: float | None = None
+    corrections: int = 0
+
+
+@dataclass(frozen=True)
+class PlanRecord:
+    """One document's record; field names and meanings are those of SPEC.md."""
+    source: str
+    pages: int = 0
+    text_source: str = ""
+    issuer: str = ""
+    admin_unit_level: str = ""
+    admin_unit_name: str = ""
+    doc_type: str = ""
+    number: str = ""
+    symbol: str = ""
+    place: str = ""
+    date: str = ""
+    title: str = ""
+    legal_basis: tuple[LegalRef, ...] = ()
+    sections: tuple[Section, ...] = ()
+    purposes: tuple[str, ...] = ()
+    requirements: tuple[str, ...] = ()
+    event_time: str = ""
+    event_month: str = ""
+    event_location: str = ""
+    participants: tuple[str, ...] = ()
+    expected_attendees: int | None = None
+    funding: str = ""
+    assignments: tuple[Assignment, ...] = ()
+    assignment_units: tuple[str, ...] = ()
+    recipients: tuple[str, ...] = ()
+    signer_authority: str = ""
+    signer_position: str = ""
+    signer_name: str = ""
+    quality: Quality = field(default_factory=Quality)
+    warnings: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return _plain(dataclasses.asdict(self))
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "PlanRecord":
+        d = dict(d)
+        d["legal_basis"] = tuple(LegalRef(**x) for x in d.get("legal_basis", ()))
+        d["sections"] = tuple(_section(x) for x in d.get("sections", ()))
+        d["assignments"] = tuple(Assignment(x["unit"], tuple(x["tasks"])) for x in d.get("assignments", ()))
+        d["quality"] = Quality(**d.get("quality", {}))
+        for k in ("purposes", "requirements", "participants", "assignment_units", "recipients", "warnings"):
+            d[k] = tuple(d.get(k, ()))
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in known})
+
+
+def _section(d: dict[str, Any]) -> Section:
+    return Section(d["number"], d["heading"], d["text"], tuple(_section(c) for c in d.get("children", ())))
+
+
+def _plain(v: Any) -> Any:
+    """Tuples to lists, recursively, so the record is plain JSON."""
+    if isinstance(v, dict):
+        return {k: _plain(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_plain(x) for x in v]
+    return v
