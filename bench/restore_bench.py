@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""Restorer targets in one run, side by side with pyvi's ViUtils.add_accents as the peer.
+
+Texts: the ground truth of the sample scans (samples/scans/level1/*.gt.txt), and the
+recorded Tesseract outputs of the scans (tests/data/ocr/levelN/NAME.{eng,vie}.txt; make
+them with scripts/record_ocr.py).
+  1. diacritic-free text (ground truth folded)        target WER <= 1.5 %
+  2. OCR without Vietnamese data (-l eng, level 1)     target WER <= 8 %
+  3. Tesseract vie of degraded scans (levels 1-3)      corrected WER <= raw/2, never worse
+  4. speed on one core after loading, load time, peak memory
+Usage: python bench/restore_bench.py [--no-pyvi]
+"""
+from __future__ import annotations
+
+import resource
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pipeline.evaluate import strip_marks, text_scores  # noqa: E402
+from pipeline.normalize import normalize  # noqa: E402
+
+
+def pyvi_restore():
+    try:
+        from pyvi import ViUtils
+    except ImportError:
+        return None
+    return lambda t: "\n".join(ViUtils.add_accents(ln) if ln.strip() else ln for ln in t.split("\n"))
+
+
+def fmt(x: float) -> str:
+    return f"{100 * x:6.2f} %"
+
+
+def main() -> None:
+    t0 = time.perf_counter()
+    from pipeline.lexicon import load
+    from pipeline.restore import Restorer, restore
+    lex = load()
+    load_s = time.perf_counter() - t0
+    r = Restorer(lex)
+    peer = None if "--no-pyvi" in sys.argv else pyvi_restore()
+    gts = sorted((ROOT / "samples" / "scans" / "level1").glob("*.gt.txt"))
+    ocr_dir = ROOT / "tests" / "data" / "ocr"
+
+    def corr(t: str) -> str:
+        return restore(t, r).text
+
+    print(f"{'task':44s} {'doc':6s} {'raw WER':>9s} {'vnplans':>9s} {'pyvi':>9s}")
+    totals: dict[str, list[float]] = {}
+
+    def row(task, name, gold, raw, do_peer=True):
+        a = text_scores(gold, raw)["wer"]
+        b = text_scores(gold, corr(raw))["wer"]
+        c = text_scores(gold, peer(strip_marks(raw) if task.startswith("1") else raw))["wer"] if peer and do_peer else None
+        totals.setdefault(task, []).append((a, b, c, len(gold.split())))
+        print(f"{task:44s} {name[:6]:6s} {fmt(a)} {fmt(b)} {fmt(c) if c is not None else '      -':>9s}")
+
+    for gt in gts:
+        gold = gt.read_text(encoding="utf-8")
+        row("1 diacritic-free text", gt.name, gold, strip_marks(gold))
+    for gt in gts:
+        gold = gt.read_text(encoding="utf-8")
+        f = ocr_dir / "level1" / gt.name.replace(".gt.txt", ".eng.txt")
+        if f.exists():
+            row("2 tesseract -l eng (no Vietnamese data), lv1", gt.name, gold, normalize(f.read_text(encoding="utf-8")))
+    for level in (1, 2, 3):
+        for gt in gts:
+            gold = (ROOT / "samples" / "scans" / f"level{level}" / gt.name).read_text(encoding="utf-8")
+            f = ocr_dir / f"level{level}" / gt.name.replace(".gt.txt", ".vie.txt")
+            if f.exists():
+                row(f"3 tesseract -l vie, level {level}", gt.name, gold, normalize(f.read_text(encoding="utf-8")),
+                    do_peer=False)
+    print()
+    print("summary (token-weighted WER):")
+    worse = 0
+    for task, rows in totals.items():
+        n = sum(x[3] for x in rows)
+        a = sum(x[0] * x[3] for x in rows) / n
+        b = sum(x[1] * x[3] for x in rows) / n
+        cs = [x for x in rows if x[2] is not None]
+        c = sum(x[2] * x[3] for x in cs) / sum(x[3] for x in cs) if cs else None
+        if task.startswith("3"):
+            worse += sum(1 for x in rows if x[1] > x[0])
+        print(f"  {task:44s} raw {fmt(a)}  vnplans {fmt(b)}  pyvi {fmt(c) if c is not None else '-'}")
+    print(f"  documents made worse by correction (task 3): {worse}")
+    # speed on one core
+    text = "\n".join(strip_marks(gt.read_text(encoding="utf-8")) for gt in gts) * 5
+    fresh = Restorer(lex)
+    t1 = time.perf_counter()
+    res = restore(text, fresh)
+    dt = time.perf_counter() - t1
+    print(f"speed: {res.tokens / dt:,.0f} tokens/s on one core ({res.tokens} tokens, cold caches); "
+          f"load {load_s:.2f} s; peak memory {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

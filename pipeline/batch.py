@@ -1,0 +1,365 @@
+"""The batch engine: inputs in, catalog filled page by page, records out. Resumable.
+
+Pages are the unit of work and go to a pool of worker processes (or a Dask cluster);
+the parent owns the catalog and reports progress through a callback (only the CLI prints).
+"""
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable, Iterator
+
+from . import __version__, inputs, poppler, textlayer
+from .errors import InputFileError, OutputError, VnplansError
+from .export import write_all
+from .normalize import normalize
+from .ocr import OcrSettings, PageTask, ocr_page
+from .records import PageResult, PlanRecord, Quality
+from .store import Catalog, FileRow, file_row
+from .structure import parse
+
+TEXT_LAYER = "text-layer"
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    jobs: int = 0  # 0 = one per core
+    ocr: OcrSettings = field(default_factory=OcrSettings)
+    excludes: tuple[str, ...] = inputs.DEFAULT_EXCLUDES
+    restore: bool = True
+    executor: str = "local"  # local | dask
+    scheduler: str = ""      # tcp://host:port for dask
+    max_retries: int = 2     # re-runs of a page whose worker died
+
+    def record_key(self, lexicon_id: str) -> str:
+        return f"vnplans {__version__}; {self.ocr.key()}; restore={int(self.restore)}; {lexicon_id}"
+
+
+@dataclass(frozen=True)
+class Event:
+    """Progress: kind is 'planned', 'page', 'doc' or 'failed'."""
+    kind: str
+    source: str = ""
+    pages_done: int = 0
+    pages_total: int = 0
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class Summary:
+    files: int
+    ok: int
+    failed: int
+    skipped: int
+    pages: int
+    ocr_pages: int
+    seconds: float
+    mean_confidence: float | None
+    corrections: int
+    records_written: int
+
+
+@dataclass
+class _Doc:
+    file: inputs.InputFile
+    row: FileRow
+    todo: set[int]  # pages still to OCR
+
+
+Progress = Callable[[Event], None]
+
+
+def _cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def _init_worker() -> None:
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+
+
+class LocalPool:
+    """Pages over a process pool; a pool broken by a dying worker is rebuilt."""
+
+    def __init__(self, jobs: int):
+        self.jobs = jobs
+        self.pool = self._new()
+
+    def _new(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=self.jobs, initializer=_init_worker)
+
+    def submit(self, task: PageTask) -> Future:
+        try:
+            return self.pool.submit(ocr_page, task)
+        except BrokenProcessPool:
+            self.rebuild()
+            return self.pool.submit(ocr_page, task)
+
+    def rebuild(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.pool = self._new()
+
+    def wait_any(self, futures):
+        return wait(futures, return_when=FIRST_COMPLETED)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskPool:
+    """Pages on an existing Dask distributed cluster; results come back to this process."""
+
+    def __init__(self, scheduler: str):
+        try:
+            from distributed import Client
+        except ImportError as e:
+            raise VnplansError("--executor dask needs the 'distributed' package: pip install 'vnplans[dask]'") from e
+        try:
+            self.client = Client(scheduler, timeout=30)
+        except (OSError, TimeoutError) as e:
+            raise VnplansError(f"cannot reach Dask scheduler {scheduler}: {e}") from e
+        self.jobs = max(1, sum(self.client.nthreads().values()))
+
+    def submit(self, task: PageTask):
+        return self.client.submit(ocr_page, task, pure=False, retries=1)
+
+    def rebuild(self) -> None:
+        pass
+
+    def wait_any(self, futures):
+        from distributed import wait as dwait
+        res = dwait(list(futures), return_when="FIRST_COMPLETED")
+        return set(res.done), set(res.not_done)
+
+    def close(self) -> None:
+        self.client.close()
+
+
+class Runner:
+    """One run of the batch over an input folder into an output folder."""
+
+    def __init__(self, input_dir: Path, out_dir: Path, options: RunOptions, lexicon=None,
+                 progress: Progress | None = None):
+        self.input_dir = Path(input_dir)
+        self.out_dir = Path(out_dir)
+        self.opt = options
+        self.lexicon = lexicon if options.restore else None
+        self.progress = progress or (lambda e: None)
+        self.ocr_key = options.ocr.key()
+        self.rec_key = options.record_key(getattr(self.lexicon, "ident", "no-lexicon"))
+        self.stats = {"ok": 0, "failed": 0, "skipped": 0, "pages": 0, "ocr_pages": 0, "corrections": 0}
+        self.confs: list[float] = []
+
+    # ------------------------------------------------------------ preparation
+    def _prepare(self, f: inputs.InputFile, cat: Catalog, run_id: int) -> _Doc | None:
+        """Hash and classify one input; finish it at once when no OCR is needed.
+        Returns the document when pages remain to OCR."""
+        st = f.path.stat()
+        old = cat.file(f.source)
+        if old and old.size == st.st_size and old.mtime == st.st_mtime and old.sha256:
+            sha = old.sha256
+        else:
+            sha = inputs.sha256(f.path)
+        if old and old.sha256 == sha and old.status == "done" and old.settings == self.rec_key \
+                and cat.has_record(f.source, sha, self.rec_key):
+            cat.mark_seen(f.source, run_id)
+            self.stats["skipped"] += 1
+            self.stats["pages"] += old.pages or 0
+            return None
+        row = file_row(source=f.source, size=st.st_size, mtime=st.st_mtime, sha256=sha, kind=f.kind)
+        if f.kind in ("text", "docx"):
+            text = inputs.read_text(f.path) if f.kind == "text" else inputs.read_docx(f.path)
+            row = replace(row, pages=1)
+            cat.upsert_file(row, run_id)
+            self._finish(cat, row, [PageResult(1, text, engine="text")], "text")
+            return None
+        if f.kind == "pdf":
+            n = poppler.page_count(f.path)
+            row = replace(row, pages=n)
+            cat.upsert_file(row, run_id)
+            done = cat.done_pages(sha, self.ocr_key)
+            missing = set(range(1, n + 1)) - done
+            if missing:
+                for lp in textlayer.read(f.path):
+                    if lp.page in missing and lp.is_real:
+                        cat.save_page(sha, self.ocr_key, PageResult(lp.page, lp.text, engine=TEXT_LAYER))
+                        missing.discard(lp.page)
+        else:
+            n = _image_frames(f.path)
+            row = replace(row, pages=n)
+            cat.upsert_file(row, run_id)
+            missing = set(range(1, n + 1)) - cat.done_pages(sha, self.ocr_key)
+        doc = _Doc(f, row, missing)
+        if not missing:
+            self._finish_from_catalog(cat, doc)
+            return None
+        return doc
+
+    # ------------------------------------------------------------ finishing
+    def _finish_from_catalog(self, cat: Catalog, doc: _Doc) -> None:
+        pages = [cat.page(doc.row.sha256, p, self.ocr_key) for p in range(1, doc.row.pages + 1)]
+        pages = [p if p is not None else PageResult(i + 1, "", error="page missing")
+                 for i, p in enumerate(pages)]
+        layer = all(p.engine == TEXT_LAYER for p in pages if not p.error)
+        self._finish(cat, doc.row, pages, TEXT_LAYER if layer else "ocr")
+
+    def _finish(self, cat: Catalog, row: FileRow, pages: list[PageResult], text_source: str) -> None:
+        good = [p for p in pages if not p.error]
+        if not good:
+            reason = pages[0].error if pages else "no pages"
+            cat.set_status(row.source, "failed", reason, self.rec_key)
+            self.stats["failed"] += 1
+            self.progress(Event("failed", row.source, message=reason))
+            return
+        warnings = [p.error for p in pages if p.error] + [w for p in pages for w in p.warnings]
+        raw = "\n\n".join(p.text for p in good)
+        text = normalize(raw)
+        words = [w for p in good for w in p.words if w.conf >= 0]
+        conf = round(sum(w.conf for w in words) / len(words), 2) if words else None
+        if self.lexicon is not None and text_source in ("ocr", "text"):
+            from .restore import restore
+            res = restore(text, self.lexicon)
+            text = res.text
+            quality = Quality(conf, res.coverage, len(res.corrections))
+            self.stats["corrections"] += len(res.corrections)
+        elif self.lexicon is not None:
+            from .restore import coverage
+            quality = Quality(conf, coverage(text, self.lexicon), 0)
+        else:
+            quality = Quality(conf, None, 0)
+        if not text.strip():
+            cat.set_status(row.source, "failed", "no text found on any page", self.rec_key)
+            self.stats["failed"] += 1
+            self.progress(Event("failed", row.source, message="no text found on any page"))
+            return
+        if conf is not None:
+            self.confs.append(conf)
+        rec = parse(text, source=row.source, pages=len(pages), text_source=text_source)
+        rec = replace(rec, quality=quality, warnings=tuple(warnings) + rec.warnings)
+        cat.save_record(row.source, row.sha256, self.rec_key, rec, text)
+        cat.set_status(row.source, "done", "", self.rec_key)
+        self.stats["ok"] += 1
+        self.stats["pages"] += len(pages)
+        self.progress(Event("doc", row.source))
+
+    # ------------------------------------------------------------ the run
+    def run(self) -> Summary:
+        t0 = time.monotonic()
+        if not self.input_dir.is_dir():
+            raise InputFileError(f"input folder not found: {self.input_dir}")
+        cat = Catalog(self.out_dir / "catalog.sqlite")
+        run_id = cat.start_run(str(self.input_dir))
+        try:
+            files, problems = inputs.discover(self.input_dir, self.opt.excludes)
+            for source, reason in problems:
+                cat.upsert_file(file_row(source=source, status="failed", error=reason), run_id)
+                self.stats["failed"] += 1
+                self.progress(Event("failed", source, message=reason))
+            docs: list[_Doc] = []
+            for f in files:
+                try:
+                    doc = self._prepare(f, cat, run_id)
+                    if doc:
+                        docs.append(doc)
+                except InputFileError as e:
+                    cat.upsert_file(file_row(source=f.source, kind=f.kind, status="failed", error=str(e)), run_id)
+                    self.stats["failed"] += 1
+                    self.progress(Event("failed", f.source, message=str(e)))
+            self._ocr(cat, docs)
+            sources = {f.source for f in files} | {s for s, _ in problems}
+            n = write_all(self.out_dir, cat.records(sources), cat.errors(sources))
+            cat.finish_run(run_id)
+        finally:
+            cat.close()
+        confs = self.confs
+        return Summary(len(files) + len(problems), self.stats["ok"], self.stats["failed"], self.stats["skipped"],
+                       self.stats["pages"], self.stats["ocr_pages"], round(time.monotonic() - t0, 2),
+                       round(sum(confs) / len(confs), 2) if confs else None, self.stats["corrections"], n)
+
+    def _tasks(self, docs: list[_Doc]) -> Iterator[tuple[_Doc, PageTask]]:
+        for d in docs:
+            kind = "pdf" if d.row.kind == "pdf" else "image"
+            for p in sorted(d.todo):
+                yield d, PageTask(str(d.file.path), p, kind, self.opt.ocr)
+
+    def _ocr(self, cat: Catalog, docs: list[_Doc]) -> None:
+        total = sum(len(d.todo) for d in docs)
+        self.progress(Event("planned", pages_total=total))
+        if not total:
+            return
+        jobs = self.opt.jobs or _cpu_count()
+        pool = DaskPool(self.opt.scheduler) if self.opt.executor == "dask" else LocalPool(jobs)
+        window = 2 * pool.jobs
+        pending: dict = {}
+        attempts: dict[tuple[str, int], int] = {}
+        queue = self._tasks(docs)
+        retry: list[tuple[_Doc, PageTask]] = []
+        done_pages = 0
+        try:
+            while True:
+                while len(pending) < window:
+                    item = retry.pop() if retry else next(queue, None)
+                    if item is None:
+                        break
+                    pending[pool.submit(item[1])] = item
+                if not pending:
+                    break
+                finished, _ = pool.wait_any(set(pending))
+                broken = False
+                for fut in finished:
+                    doc, task = pending.pop(fut)
+                    try:
+                        res = fut.result()
+                    except (BrokenProcessPool, Exception) as e:  # worker died or cluster failure
+                        key = (doc.row.source, task.page)
+                        attempts[key] = attempts.get(key, 0) + 1
+                        broken = broken or isinstance(e, BrokenProcessPool)
+                        if attempts[key] <= self.opt.max_retries:
+                            retry.append((doc, task))
+                            continue
+                        res = PageResult(task.page, "", error=f"page {task.page}: worker crashed ({type(e).__name__})")
+                    if res.error and not res.error.startswith("page "):
+                        res = replace(res, error=f"page {task.page}: {res.error}")
+                    cat.save_page(doc.row.sha256, self.ocr_key, res)
+                    done_pages += 1
+                    self.stats["ocr_pages"] += 1
+                    self.progress(Event("page", doc.row.source, done_pages, total))
+                    doc.todo.discard(task.page)
+                    if not doc.todo:
+                        self._finish_from_catalog(cat, doc)
+                if broken:
+                    for fut, item in list(pending.items()):
+                        retry.append(item)
+                    pending.clear()
+                    pool.rebuild()
+        finally:
+            pool.close()
+
+
+def _image_frames(path: Path) -> int:
+    from PIL import Image
+    try:
+        with Image.open(path) as im:
+            return max(1, getattr(im, "n_frames", 1))
+    except Image.DecompressionBombError as e:
+        raise InputFileError(f"image too large: {e}") from e
+    except (OSError, ValueError) as e:
+        raise InputFileError(f"unreadable image: {e}") from e
+
+
+def export(out_dir: Path) -> int:
+    """Regenerate the output files of OUT_DIR from its catalog alone."""
+    path = Path(out_dir) / "catalog.sqlite"
+    if not path.exists():
+        raise OutputError(f"no catalog in {out_dir}: run `vnplans run` first")
+    cat = Catalog(path)
+    try:
+        return write_all(Path(out_dir), cat.records(), cat.errors())
+    finally:
+        cat.close()

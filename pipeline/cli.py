@@ -1,0 +1,257 @@
+"""The `vnplans` command. The only module that prints; it owns the progress bar."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from . import __version__
+from .errors import ExitCode, MissingDependencyError, VnplansError
+
+
+def _err(msg: str) -> None:
+    print(f"vnplans: {msg}", file=sys.stderr)
+
+
+# ---------------------------------------------------------------- doctor
+
+def check_dependencies(need_ocr: bool = True) -> list[tuple[str, bool, str]]:
+    """(name, ok, detail) for every external piece the pipeline uses."""
+    from . import poppler, tesseract
+    out = []
+    try:
+        out.append(("tesseract", True, tesseract.version()))
+        langs = tesseract.languages()
+        out.append(("tesseract language data 'vie'", "vie" in langs,
+                    "installed" if "vie" in langs else "missing: apt-get install tesseract-ocr-vie"))
+        out.append(("tesseract orientation data 'osd'", "osd" in langs,
+                    "installed" if "osd" in langs else "missing (rotated pages will not be fixed)"))
+    except MissingDependencyError as e:
+        out.append(("tesseract", False, str(e)))
+    for prog in ("pdfinfo", "pdftoppm", "pdftotext"):
+        path = shutil.which(prog)
+        out.append((prog, bool(path), path or "missing: apt-get install poppler-utils"))
+    if shutil.which("pdfinfo"):
+        out[-3] = ("pdfinfo", True, poppler.version())
+    from .lexicon import default_dir
+    d = default_dir()
+    ok = (d / "syllables.tsv").exists()
+    out.append(("dictionaries", ok, str(d) if ok else f"missing in {d}: run `make dictionaries`"))
+    return out
+
+
+def cmd_doctor(args) -> int:
+    checks = check_dependencies()
+    for name, ok, detail in checks:
+        print(f"{'ok  ' if ok else 'MISSING'} {name}: {detail}")
+    essential = [c for c in checks if "osd" not in c[0]]
+    return ExitCode.ok if all(ok for _, ok, _ in essential) else ExitCode.missing_dependency
+
+
+# ---------------------------------------------------------------- run
+
+def _load_lexicon(args):
+    from .lexicon import load
+    return load(Path(args.dict_dir) if args.dict_dir else None)
+
+
+class _Bar:
+    """tqdm on stderr when it is a terminal; silent otherwise."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.bar = None
+
+    def __call__(self, ev) -> None:
+        if ev.kind == "failed":
+            if self.bar:
+                self.bar.write(f"vnplans: {ev.source}: {ev.message}", file=sys.stderr)
+            else:
+                _err(f"{ev.source}: {ev.message}")
+        if not self.enabled:
+            return
+        if ev.kind == "planned" and ev.pages_total:
+            from tqdm import tqdm
+            self.bar = tqdm(total=ev.pages_total, unit="page", file=sys.stderr, dynamic_ncols=True,
+                            desc="OCR", smoothing=0.1)
+        elif ev.kind == "page" and self.bar:
+            self.bar.update(1)
+            self.bar.set_postfix_str(ev.source[-40:], refresh=False)
+
+    def close(self) -> None:
+        if self.bar:
+            self.bar.close()
+
+
+def cmd_run(args) -> int:
+    from .batch import Runner, RunOptions
+    from .ocr import OcrSettings
+    if args.jobs is not None and args.jobs < 1:
+        _err("--jobs must be at least 1")
+        return ExitCode.bad_args
+    inp = Path(args.input)
+    if not inp.is_dir():
+        _err(f"input folder not found: {inp}")
+        return ExitCode.bad_args
+    missing = [c for c in check_dependencies() if not c[1] and ("osd" not in c[0])
+               and (c[0] != "dictionaries" or not args.no_restore)]
+    if missing:
+        for name, _, detail in missing:
+            _err(f"{name}: {detail}")
+        _err("run `vnplans doctor` for the full check")
+        return ExitCode.missing_dependency
+    ocr = OcrSettings(lang=args.lang, dpi=args.dpi, psm=args.psm, timeout=args.page_timeout,
+                      retry=not args.no_retry)
+    opts = RunOptions(jobs=args.jobs or 0, ocr=ocr, excludes=tuple(args.exclude), restore=not args.no_restore,
+                      executor=args.executor, scheduler=args.scheduler or "")
+    if opts.executor == "dask" and not opts.scheduler:
+        _err("--executor dask needs --scheduler tcp://HOST:PORT")
+        return ExitCode.bad_args
+    lexicon = None if args.no_restore else _load_lexicon(args)
+    bar = _Bar(enabled=not args.quiet and sys.stderr.isatty())
+    try:
+        s = Runner(inp, Path(args.output), opts, lexicon, bar).run()
+    except KeyboardInterrupt:
+        bar.close()
+        _err("interrupted; finished pages are kept in the catalog, run again to resume")
+        return ExitCode.interrupted
+    finally:
+        bar.close()
+    if not args.quiet:
+        conf = f", mean OCR confidence {s.mean_confidence:.1f}" if s.mean_confidence is not None else ""
+        print(f"{s.files} files: {s.ok} done, {s.skipped} already done, {s.failed} failed; "
+              f"{s.pages} pages ({s.ocr_pages} OCR'd) in {s.seconds:.1f} s{conf}; "
+              f"{s.corrections} corrections -> {args.output}", file=sys.stderr)
+    return ExitCode.some_inputs_failed if s.failed else ExitCode.ok
+
+
+def cmd_export(args) -> int:
+    from .batch import export
+    n = export(Path(args.output))
+    print(f"{n} records exported to {args.output}", file=sys.stderr)
+    return ExitCode.ok
+
+
+# ---------------------------------------------------------------- restore
+
+def cmd_restore(args) -> int:
+    from .restore import restore
+    if args.file == "-":
+        text = sys.stdin.read()
+    else:
+        p = Path(args.file)
+        if not p.is_file():
+            _err(f"file not found: {p}")
+            return ExitCode.bad_args
+        from .inputs import read_text
+        text = read_text(p)
+    lex = _load_lexicon(args)
+    res = restore(text, lex, tone_style=args.tone_style)
+    sys.stdout.write(res.text)
+    if args.explain:
+        for c in res.corrections:
+            print(f"{c.line}:{c.col}\t{c.before} -> {c.after}\t{c.why}\t{c.score:.2f}", file=sys.stderr)
+        print(f"{len(res.corrections)} corrections; dictionary coverage {res.coverage:.1%}", file=sys.stderr)
+    return ExitCode.ok
+
+
+# ---------------------------------------------------------------- eval
+
+def cmd_eval(args) -> int:
+    from . import evaluate
+    if args.text:
+        gold, hyp = args.text
+        r = evaluate.text_scores(Path(gold).read_text(encoding="utf-8"), Path(hyp).read_text(encoding="utf-8"))
+        if args.json:
+            print(json.dumps(r))
+        else:
+            print(f"WER {r['wer']:.2%}  CER {r['cer']:.2%}  diacritics {r['diacritic_acc']:.2%}  ({r['gold_tokens']} tokens)")
+        return ExitCode.ok
+    if not args.gold or not args.output:
+        _err("eval needs --gold GOLD_DIR OUT_DIR, or --text GOLD.txt HYP.txt")
+        return ExitCode.bad_args
+    out = Path(args.output)
+    pred = out / "plans.jsonl" if out.is_dir() else out
+    res = evaluate.field_scores(Path(args.gold), pred)
+    if args.json:
+        print(json.dumps(res, ensure_ascii=False))
+        return ExitCode.ok
+    for miss in res["misses"] if args.verbose else []:
+        print(miss)
+    for f, v in res["fields"].items():
+        print(f"{f:20s} {v:.3f}")
+    print(f"macro field accuracy {res['macro']:.3f} over {res['documents']} documents")
+    return ExitCode.ok
+
+
+# ---------------------------------------------------------------- main
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="vnplans", description="OCR cleanup and structured extraction "
+                                 "for Vietnamese administrative plans.")
+    ap.add_argument("--version", action="version", version=f"vnplans {__version__}")
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("run", help="process a folder of scans/texts into OUT_DIR")
+    r.add_argument("input", metavar="INPUT_DIR")
+    r.add_argument("-o", "--output", metavar="OUT_DIR", default="out")
+    r.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: one per core)")
+    r.add_argument("--lang", default="vie", help="Tesseract language(s), default vie")
+    r.add_argument("--dpi", type=int, default=300, help="PDF rendering resolution (default 300)")
+    r.add_argument("--psm", type=int, default=3, help="Tesseract page segmentation mode (default 3)")
+    r.add_argument("--page-timeout", type=float, default=180.0, help="seconds per Tesseract call (default 180)")
+    r.add_argument("--no-retry", action="store_true", help="no second OCR try on poor pages")
+    r.add_argument("--no-restore", action="store_true", help="skip diacritic restoration / OCR correction")
+    r.add_argument("--exclude", action="append", default=["*.gt.txt"], metavar="GLOB",
+                   help="file names to skip (default: *.gt.txt ground-truth files)")
+    r.add_argument("--executor", choices=["local", "dask"], default="local")
+    r.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="Dask scheduler for --executor dask")
+    r.add_argument("--dict-dir", help="dictionaries folder (default: the project's dictionaries/)")
+    r.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
+    r.set_defaults(func=cmd_run)
+
+    e = sub.add_parser("export", help="rewrite OUT_DIR's CSV/JSONL files from its catalog")
+    e.add_argument("output", metavar="OUT_DIR")
+    e.set_defaults(func=cmd_export)
+
+    s = sub.add_parser("restore", help="restore diacritics and fix OCR errors in a text file")
+    s.add_argument("file", metavar="FILE", help="text file, or - for stdin")
+    s.add_argument("--explain", action="store_true", help="list every change on stderr")
+    s.add_argument("--tone-style", choices=["keep", "old", "new"], default="keep",
+                   help="tone mark placement: keep as written (default), old 'hoà', new 'hòa'")
+    s.add_argument("--dict-dir", help="dictionaries folder")
+    s.set_defaults(func=cmd_restore)
+
+    v = sub.add_parser("eval", help="score output against hand-checked gold records or texts")
+    v.add_argument("output", nargs="?", metavar="OUT_DIR")
+    v.add_argument("--gold", metavar="GOLD_DIR", help="folder of NAME.json gold records")
+    v.add_argument("--text", nargs=2, metavar=("GOLD.txt", "HYP.txt"), help="score a text: WER, CER, diacritics")
+    v.add_argument("--json", action="store_true")
+    v.add_argument("--verbose", action="store_true", help="list every field that differs")
+    v.set_defaults(func=cmd_eval)
+
+    d = sub.add_parser("doctor", help="check Tesseract, its Vietnamese data, poppler, dictionaries")
+    d.set_defaults(func=cmd_doctor)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = build_parser()
+    try:
+        args = ap.parse_args(argv)
+    except SystemExit as e:
+        return ExitCode.bad_args if e.code else ExitCode.ok
+    try:
+        return int(args.func(args))
+    except VnplansError as e:
+        _err(str(e))
+        return int(e.exit_code)
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return ExitCode.interrupted
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return ExitCode.ok

@@ -1,0 +1,130 @@
+"""Finding inputs under a folder and reading the ones that need no OCR (.txt, .md, .docx)."""
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import os
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import regex
+
+from .errors import InputFileError
+
+KINDS = {".pdf": "pdf", ".png": "image", ".jpg": "image", ".jpeg": "image", ".tif": "image",
+         ".tiff": "image", ".txt": "text", ".md": "text", ".docx": "docx"}
+DEFAULT_EXCLUDES = ("*.gt.txt",)  # ground-truth transcriptions that sit beside scans
+
+
+@dataclass(frozen=True)
+class InputFile:
+    path: Path
+    source: str  # relative to the input folder, '/'-separated
+    kind: str
+
+
+def discover(root: Path, excludes: tuple[str, ...] = DEFAULT_EXCLUDES) -> tuple[list[InputFile], list[tuple[str, str]]]:
+    """Every input under root (recursively, sorted, hidden entries skipped), and the
+    (source, reason) of entries that cannot be visited (symlink loops, unreadable folders)."""
+    found: list[InputFile] = []
+    problems: list[tuple[str, str]] = []
+    seen_dirs: set[tuple[int, int]] = set()
+
+    def onerror(e: OSError) -> None:
+        problems.append((_rel(Path(e.filename or root), root), f"cannot read folder: {e.strerror}"))
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=onerror, followlinks=True):
+        st = os.stat(dirpath)
+        if (st.st_dev, st.st_ino) in seen_dirs:
+            problems.append((_rel(Path(dirpath), root), "symlink loop: folder already visited"))
+            dirnames[:] = []
+            continue
+        seen_dirs.add((st.st_dev, st.st_ino))
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith(".") or any(fnmatch.fnmatch(name, pat) for pat in excludes):
+                continue
+            p = Path(dirpath) / name
+            kind = KINDS.get(p.suffix.lower())
+            if kind is None:
+                continue
+            if not p.exists():
+                problems.append((_rel(p, root), "broken symlink"))
+                continue
+            found.append(InputFile(p, _rel(p, root), kind))
+    return found, problems
+
+
+def _rel(p: Path, root: Path) -> str:
+    try:
+        return p.relative_to(root).as_posix()
+    except ValueError:
+        return p.as_posix()
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+    except OSError as e:
+        raise InputFileError(f"cannot read file: {e.strerror}") from e
+    return h.hexdigest()
+
+
+_VIET = regex.compile(r"[ăâđêôơưĂÂĐÊÔƠƯ\p{M}àáảãạèéẻẽẹìíỉĩịòóỏõọùúủũụỳýỷỹỵ]")
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 by its BOM, else Windows-1258 (Vietnamese ANSI)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", "replace")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", "replace")
+    if len(data) >= 4 and data[1::2].count(0) > len(data) // 4:  # UTF-16 without BOM
+        return data.decode("utf-16-le" if data[1] == 0 else "utf-16-be", "replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return unicodedata.normalize("NFC", data.decode("cp1258", "replace"))
+
+
+def read_text(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise InputFileError(f"cannot read file: {e.strerror}") from e
+    if not data.strip():
+        raise InputFileError("empty file")
+    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")) \
+            and data[1::2].count(0) <= len(data) // 4:
+        raise InputFileError("binary data, not text")
+    return decode_text(data)
+
+
+_W_P = regex.compile(r"<w:p[ >].*?</w:p>", regex.S)
+_W_T = regex.compile(r"<w:t(?: [^>]*)?>(.*?)</w:t>|<w:tab/>|<w:br/>", regex.S)
+
+
+def read_docx(path: Path) -> str:
+    """Paragraph text of a .docx (body, tables in reading order), one paragraph per line."""
+    import html
+    try:
+        with zipfile.ZipFile(path) as z:
+            xml = z.read("word/document.xml").decode("utf-8", "replace")
+    except (zipfile.BadZipFile, KeyError, OSError) as e:
+        raise InputFileError(f"not a readable .docx ({e})") from e
+    lines = []
+    for p in _W_P.findall(xml):
+        parts = []
+        for m in _W_T.finditer(p):
+            tok = m.group(0)
+            parts.append(html.unescape(m.group(1)) if m.group(1) is not None else (" " if "tab" in tok else "\n"))
+        lines.append("".join(parts))
+    text = "\n".join(lines)
+    if not text.strip():
+        raise InputFileError("empty document")
+    return text

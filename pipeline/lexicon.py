@@ -1,0 +1,150 @@
+"""The dictionaries, loaded once into an immutable object that is passed explicitly.
+
+Syllables with counts, syllable bigram/trigram counts (ids packed into ints for speed),
+acronyms, place names and the learned OCR confusion costs. Nothing loads at import time.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import regex
+
+from .errors import MissingDependencyError
+
+_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}  # the five tone marks
+_ONSET = r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?"
+_SHAPE = regex.compile(rf"^{_ONSET}(?:[aeiouy]{{1,3}})(?:ng|nh|ch|[cmnpt])?$")
+SHIFT = 20  # bits per token id in packed n-gram keys
+
+
+def fold(s: str) -> str:
+    """Letters without any diacritics: 'Đường' -> 'Duong'."""
+    s = unicodedata.normalize("NFD", s.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in s if not unicodedata.combining(c))
+
+
+_OLD_TO_NEW = {"oà": "òa", "oá": "óa", "oả": "ỏa", "oã": "õa", "oạ": "ọa", "oè": "òe", "oé": "óe",
+               "oẻ": "ỏe", "oẽ": "õe", "oẹ": "ọe", "uỳ": "ùy", "uý": "úy", "uỷ": "ủy", "uỹ": "ũy", "uỵ": "ụy"}
+_NEW_TO_OLD = {v: k for k, v in _OLD_TO_NEW.items()}
+_OLD_RX = regex.compile("(" + "|".join(_OLD_TO_NEW) + r")(?!\p{L})", regex.I)
+_NEW_RX = regex.compile(r"(?<![qQ])(" + "|".join(_NEW_TO_OLD) + r")(?!\p{L})", regex.I)
+
+
+def _swap(m: "regex.Match", table: dict[str, str]) -> str:
+    s = m.group(1)
+    out = table[s.lower()]
+    return "".join(o.upper() if c.isupper() else o for c, o in zip(s, out))
+
+
+def tone_new(s: str) -> str:
+    """Tone mark on the main vowel ('hoà' -> 'hòa', 'uỷ' -> 'ủy'): the form the dictionaries use."""
+    return _OLD_RX.sub(lambda m: _swap(m, _OLD_TO_NEW), s)
+
+
+def tone_old(s: str) -> str:
+    """Traditional placement ('hòa' -> 'hoà', 'ủy' -> 'uỷ'); 'quý' keeps its mark."""
+    return _NEW_RX.sub(lambda m: _swap(m, _NEW_TO_OLD), s)
+
+
+def tone_count(s: str) -> int:
+    return sum(c in _MARKS for c in unicodedata.normalize("NFD", s))
+
+
+def is_syllable_shape(s: str) -> bool:
+    """Could this lowercase word be one Vietnamese syllable (onset, vowels, coda, <= 1 tone)?"""
+    return len(s) <= 7 and tone_count(s) <= 1 and bool(_SHAPE.match(fold(s)))
+
+
+def default_dir() -> Path:
+    env = os.environ.get("VNPLANS_DICT_DIR")
+    return Path(env) if env else Path(__file__).resolve().parent.parent / "dictionaries"
+
+
+def _rows(path: Path):
+    with open(path, encoding="utf-8") as f:
+        next(f)  # header
+        for line in f:
+            yield line.rstrip("\n").split("\t")
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    ident: str
+    ids: dict[str, int]
+    tokens: tuple[str, ...]
+    uni: tuple[int, ...]
+    total: int
+    bi: dict[int, int]
+    tri: dict[int, int]
+    syllables: frozenset[str]
+    by_fold: dict[str, tuple[str, ...]]  # folded form -> syllables, most frequent first
+    acronyms: frozenset[str]
+    confusions: dict[tuple[str, str], float]  # (observed, truth base letters) -> cost
+
+    def id(self, tok: str) -> int:
+        return self.ids.get(tok, self.ids["<unk>"])
+
+    def count(self, tok: str) -> int:
+        i = self.ids.get(tok)
+        return self.uni[i] if i is not None else 0
+
+    def logp(self, a: int, b: int, c: int) -> float:
+        """Stupid-backoff log score of c after (a, b)."""
+        k2 = (a << SHIFT) | b
+        t = self.tri.get((k2 << SHIFT) | c)
+        if t:
+            return math.log(t / self.bi[k2])
+        pen = -0.9
+        b2 = self.bi.get((b << SHIFT) | c)
+        if b2:
+            return pen + math.log(b2 / self.uni[b])
+        return 2 * pen + math.log((self.uni[c] + 0.5) / self.total)
+
+
+def load(directory: Path | None = None) -> Lexicon:
+    d = Path(directory) if directory else default_dir()
+    need = ["syllables.tsv", "unigrams.tsv", "bigrams.tsv", "trigrams.tsv", "acronyms.tsv", "confusions.tsv"]
+    missing = [n for n in need if not (d / n).exists()]
+    if missing:
+        raise MissingDependencyError(f"dictionaries missing in {d}: {', '.join(missing)} (run `make dictionaries`)")
+    h = hashlib.sha256()
+    for n in need:
+        st = (d / n).stat()
+        h.update(f"{n}:{st.st_size}".encode())
+    ids: dict[str, int] = {}
+    tokens: list[str] = []
+    counts: list[int] = []
+    for tok, c in _rows(d / "unigrams.tsv"):
+        ids[tok] = len(tokens)
+        tokens.append(tok)
+        counts.append(int(c))
+    for special in ("<s>", "</s>", "<num>", "<unk>"):
+        if special not in ids:
+            ids[special] = len(tokens)
+            tokens.append(special)
+            counts.append(1)
+    bi: dict[int, int] = {}
+    get = ids.get
+    for a, b, c in _rows(d / "bigrams.tsv"):
+        ia, ib = get(a), get(b)
+        if ia is not None and ib is not None:
+            bi[(ia << SHIFT) | ib] = int(c)
+    tri: dict[int, int] = {}
+    for a, b, c3, c in _rows(d / "trigrams.tsv"):
+        ia, ib, ic = get(a), get(b), get(c3)
+        if ia is not None and ib is not None and ic is not None:
+            tri[(((ia << SHIFT) | ib) << SHIFT) | ic] = int(c)
+    syl_counts = {s: int(c) for s, c in _rows(d / "syllables.tsv")}
+    groups: dict[str, list[str]] = {}
+    for s in syl_counts:
+        groups.setdefault(fold(s), []).append(s)
+    by_fold = {k: tuple(sorted(v, key=lambda s: -syl_counts[s])) for k, v in groups.items()}
+    acronyms = frozenset(a for a, _ in _rows(d / "acronyms.tsv"))
+    conf = {(o, t): float(c) for o, t, _, c in _rows(d / "confusions.tsv")}
+    return Lexicon(h.hexdigest()[:12], ids, tuple(tokens), tuple(counts), sum(counts), bi, tri,
+                   frozenset(syl_counts), by_fold, acronyms, conf)

@@ -1,0 +1,302 @@
+"""Diacritic restoration and OCR correction.
+
+For each word: candidates from the lexicon with the same letters (any marks), from the OCR
+confusion channel and from a rapidfuzz search of nearby syllables; each with a channel cost.
+A trigram beam search over each punctuation-free run picks the sequence the language model
+and the channel agree on. Numbers, dates, document symbols, acronyms, e-mails and URLs are
+never touched; case and punctuation are kept. Every change is reported.
+"""
+from __future__ import annotations
+
+import math
+import unicodedata
+from dataclasses import dataclass
+
+import regex
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from .lexicon import Lexicon, fold, tone_new, tone_old
+from .records import Correction, Restored
+
+# a chunk is a whitespace-free run; words inside it are letter/digit runs
+_CHUNK = regex.compile(r"\S+")
+_WORD = regex.compile(r"[\p{L}\p{M}\p{N}€¢©]+")
+_PROTECT_CHUNK = regex.compile(
+    r"""^[("\[]*(?:
+        \S+@\S+\.\S+                                   # e-mail
+      | (?:https?://|www\.)\S+                         # URL
+      | \S*\p{N}\S*/\S*                                # 129/KH-UBND, 30/2020/NĐ-CP, 28/11/2025
+      | \S*/\S*\p{N}\S*
+      | [\p{Lu}Đ\d]+(?:[-–&][\p{Lu}Đ\d]+)+              # KH-UBND, HĐND&UBND
+    )[)"\].,;:]*$""", regex.X)
+_NUMBER = regex.compile(r"^\p{N}+(?:[.,]\p{N}+)*$")
+_VIET_MARKED = regex.compile(r"[ăâđêôơưàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]", regex.I)
+_OLD_STYLE = regex.compile(r"(?:oà|oá|oả|oã|oạ|oè|oé|oẻ|oẽ|oẹ|uỳ|uý|uỷ|uỹ|uỵ)(?!\p{L})", regex.I)
+_NEW_STYLE = regex.compile(r"(?<![qQ])(?:òa|óa|ỏa|õa|ọa|òe|óe|ỏe|õe|ọe|ùy|úy|ủy|ũy|ụy)(?!\p{L})", regex.I)
+_ROMAN = regex.compile(r"^[IVXL]+$")
+
+BEAM = 8
+MAX_CANDIDATES = 6
+
+
+@dataclass(frozen=True)
+class Costs:
+    """Channel costs (nats) of one reading of the text; see `mode_costs`."""
+    mark_change: float   # the word carries marks and the candidate has others
+    mark_add: float      # the word has no marks; the candidate has some
+    keep_unknown: float  # leave a word that is no known syllable as it is
+    edit_scale: float    # multiplies learned letter-confusion costs
+    default_edit: float  # cost of a letter edit never seen in training
+
+
+def mode_costs(mode: str) -> Costs:
+    if mode == "marked":  # Tesseract vie or typed Vietnamese: marks are mostly right
+        return Costs(4.5, 3.0, 7.0, 1.0, 6.0)
+    if mode == "bare":    # typed without diacritics: every mark must be restored
+        return Costs(1.0, 0.0, 9.0, 1.0, 6.0)
+    return Costs(0.8, 0.0, 8.0, 0.6, 4.5)  # OCR without Vietnamese data: marks unreliable
+
+
+def detect_mode(text: str) -> str:
+    words = [w for w in _WORD.findall(text) if w.isalpha()]
+    if not words:
+        return "marked"
+    share = sum(1 for w in words if _VIET_MARKED.search(w)) / len(words)
+    if share >= 0.45:
+        return "marked"
+    return "bare" if share < 0.04 else "noisy"
+
+
+def case_like(model: str, word: str) -> str:
+    """Give `word` the case pattern of `model` (UPPER, Title or lower)."""
+    letters = [c for c in model if c.isalpha()]
+    if len(letters) > 1 and all(c.isupper() for c in letters):
+        return word.upper()
+    if model[:1].isupper() or (model[:1].isdigit() and len(letters) and letters[0].isupper()):
+        return word[:1].upper() + word[1:]
+    return word
+
+
+class Restorer:
+    """A lexicon plus the per-mode caches of candidates; build once, use for many texts."""
+
+    def __init__(self, lex: Lexicon):
+        self.lex = lex
+        self.fold_keys = list(lex.by_fold)
+        self.cache: dict[tuple[str, str], tuple[tuple[str, float, str], ...]] = {}
+        sub: dict[tuple[str, str], float] = {}
+        for (o, t), c in lex.confusions.items():
+            sub[(o, t)] = c
+        self.sub = sub
+        self.syl_logp = {s: math.log((lex.count(s) + 1) / lex.total) for s in lex.syllables}
+
+    # ------------------------------------------------------------ channel
+    def edit_cost(self, obs: str, cand_fold: str, costs: Costs) -> float:
+        """Weighted edit distance from what OCR wrote to a candidate's base letters."""
+        o = fold(obs) if len(fold(obs)) == len(obs) else obs
+        total = 0.0
+        for op in Levenshtein.opcodes(o, cand_fold):
+            if op.tag == "equal":
+                continue
+            so, st = obs[op.src_start:op.src_end], cand_fold[op.dest_start:op.dest_end]
+            if op.tag == "replace" and len(so) == len(st):
+                for a, b in zip(so, st):
+                    fa = fold(a)
+                    total += self.sub.get((a, b), self.sub.get((fa, b), costs.default_edit)) * costs.edit_scale
+            else:
+                c = self.sub.get((so, st))
+                total += (c * costs.edit_scale) if c is not None else costs.default_edit * max(len(so), len(st))
+        return total
+
+    def candidates(self, word: str, mode: str) -> tuple[tuple[str, float, str], ...]:
+        """(candidate, channel cost, why) for a lowercase word, cheapest first."""
+        key = (word, mode)
+        hit = self.cache.get(key)
+        if hit is not None:
+            return hit
+        costs = mode_costs(mode)
+        lex = self.lex
+        norm = tone_new(word)
+        out: dict[str, tuple[float, str]] = {}
+        known = norm in lex.syllables
+        if known:
+            out[norm] = (0.0, "")
+        fw = fold(norm)
+        marked = bool(_VIET_MARKED.search(norm))
+        for c in lex.by_fold.get(fw, ()):
+            if c == norm:
+                continue
+            cost = costs.mark_change if marked else costs.mark_add
+            out.setdefault(c, (cost, "diacritics"))
+        if not known or mode == "noisy":
+            self._channel(norm, fw, costs, out, strong=not known)
+        if not known:
+            out[word] = (costs.keep_unknown, "keep")
+        ranked = sorted(out.items(), key=lambda kv: kv[1][0] - 0.3 * self.syl_logp.get(kv[0], -20.0))
+        res = tuple((c, cost, why) for c, (cost, why) in ranked[:MAX_CANDIDATES])
+        if known and norm not in {c for c, _, _ in res}:
+            res = res[:-1] + ((norm, 0.0, ""),)
+        self.cache[key] = res
+        return res
+
+    def _channel(self, word: str, fw: str, costs: Costs, out: dict, strong: bool) -> None:
+        if len(fw) > 9 or len(fw) < 1:
+            return
+        maxd = 2 if len(fw) >= 3 else 1
+        for key, dist, _ in process.extract(fw, self.fold_keys, scorer=Levenshtein.distance,
+                                            score_cutoff=maxd, limit=25):
+            base = self.edit_cost(word, key, costs)
+            if not strong:
+                base += 1.0
+            for c in self.lex.by_fold[key]:
+                prev = out.get(c)
+                if prev is None or prev[0] > base:
+                    out[c] = (base, "ocr-confusion")
+
+    # ------------------------------------------------------------ decoding
+    def decode(self, words: list[str], mode: str) -> list[tuple[str, float, str]]:
+        """Best candidate for each lowercase word of one run, by trigram beam search."""
+        lex = self.lex
+        s_id = lex.ids["<s>"]
+        beams: list[tuple[float, int, int, tuple]] = [(0.0, s_id, s_id, ())]
+        for w in words:
+            if w is None:  # a number: fixed context token
+                cands = (("<num>", 0.0, ""),)
+            else:
+                cands = self.candidates(w, mode)
+            nxt: dict[tuple[int, int], tuple[float, int, int, tuple]] = {}
+            for score, a, b, path in beams:
+                for c, cost, why in cands:
+                    cid = lex.id(c)
+                    sc = score + lex.logp(a, b, cid) - cost
+                    k = (b, cid)
+                    old = nxt.get(k)
+                    if old is None or sc > old[0]:
+                        nxt[k] = (sc, b, cid, path + ((c, cost, why),))
+            beams = sorted(nxt.values(), key=lambda x: -x[0])[:BEAM]
+        e_id = lex.ids["</s>"]
+        best = max(beams, key=lambda x: x[0] + lex.logp(x[1], x[2], e_id))
+        return list(best[3])
+
+
+def _style(text: str) -> str:
+    old, new = len(_OLD_STYLE.findall(text)), len(_NEW_STYLE.findall(text))
+    return "old" if old > new else "new"
+
+
+def restore(text: str, lex: Lexicon | Restorer, tone_style: str = "keep", mode: str | None = None) -> Restored:
+    """Corrected text and the account of every change. tone_style: keep | old | new."""
+    r = lex if isinstance(lex, Restorer) else _restorer(lex)
+    text = unicodedata.normalize("NFC", text)
+    mode = mode or detect_mode(text)
+    doc_style = _style(text)
+    out_lines: list[str] = []
+    corrections: list[Correction] = []
+    tokens = known = 0
+    for ln_no, line in enumerate(text.split("\n"), 1):
+        pieces: list[tuple[int, int, str]] = []  # (start, end, replacement)
+        run: list[tuple[int, int, str]] = []     # words of the current punctuation-free run
+
+        def flush() -> None:
+            if not run:
+                return
+            lowers = [w.lower() if w is not None else None for _, _, w in run]
+            best = r.decode(lowers, mode)
+            for (s, e, orig), (cand, cost, why) in zip(run, best):
+                if orig is None:
+                    continue
+                new = case_like(orig, cand) if why != "keep" else orig
+                if tone_style == "old" or (tone_style == "keep" and (
+                        _OLD_STYLE.search(orig) or (not _NEW_STYLE.search(orig) and doc_style == "old"))):
+                    new = tone_old(new)
+                elif tone_style == "new":
+                    new = tone_new(new)
+                elif tone_style == "keep" and _NEW_STYLE.search(orig) is None and _OLD_STYLE.search(orig) is None \
+                        and doc_style == "new":
+                    new = tone_new(new)
+                if new != orig and tone_new(new) == tone_new(orig) and tone_style == "keep":
+                    new = orig
+                if new != orig:
+                    pieces.append((s, e, new))
+                    corrections.append(Correction(ln_no, s + 1, orig, new, why or "diacritics", round(cost, 2)))
+            run.clear()
+
+        for m in _CHUNK.finditer(line):
+            chunk = m.group(0)
+            if _PROTECT_CHUNK.match(chunk):
+                flush()
+                continue
+            last_end = m.start()
+            for wm in _WORD.finditer(chunk):
+                s, e = m.start() + wm.start(), m.start() + wm.end()
+                w = wm.group(0)
+                between = line[last_end:s]
+                if run and regex.search(r"[^\s]", between):
+                    flush()  # punctuation ends a run
+                last_end = e
+                kind = _kind(w, r.lex)
+                if kind == "number":
+                    run.append((s, e, None))
+                    continue
+                if kind == "protect":
+                    flush()
+                    continue
+                tokens += 1
+                run.append((s, e, w))
+            if regex.search(r"[^\p{L}\p{M}\p{N}€¢©]$", chunk):
+                flush()
+        flush()
+        new_line = line
+        for s, e, rep in sorted(pieces, reverse=True):
+            new_line = new_line[:s] + rep + new_line[e:]
+        out_lines.append(new_line)
+        for w in _WORD.findall(new_line):
+            if _kind(w, r.lex) == "word" and tone_new(w.lower()) in r.lex.syllables:
+                known += 1
+    return Restored("\n".join(out_lines), tuple(corrections), tokens, min(known, tokens))
+
+
+def _kind(w: str, lex: Lexicon) -> str:
+    """'number', 'protect' (acronyms, roman numerals, codes) or 'word'."""
+    if _NUMBER.match(w):
+        return "number"
+    digits = sum(c.isdigit() for c in w)
+    letters = sum(c.isalpha() for c in w)
+    if digits and (digits > 2 or letters == 0 or digits >= letters + 1 and len(w) > 3):
+        return "protect"
+    if len(w) >= 2 and w.isupper() and (w in lex.acronyms or not _could_be_word(w, lex)):
+        return "protect"
+    if _ROMAN.match(w) and len(w) <= 4 and w not in ("I",) and w.lower() not in lex.syllables:
+        return "protect"
+    return "word"
+
+
+def _could_be_word(w: str, lex: Lexicon) -> bool:
+    f = fold(w.lower())
+    if f in lex.by_fold:
+        return True
+    # one OCR slip away from a syllable (HQI -> HỘI)
+    return len(f) >= 3 and any(Levenshtein.distance(f, k) <= 1 for k in _near(lex, f))
+
+
+def _near(lex: Lexicon, f: str):
+    return [k for k, _, _ in process.extract(f, list(lex.by_fold), scorer=Levenshtein.distance,
+                                             score_cutoff=1, limit=3)]
+
+
+_RESTORERS: dict[str, Restorer] = {}
+
+
+def _restorer(lex: Lexicon) -> Restorer:
+    r = _RESTORERS.get(lex.ident)
+    if r is None:
+        r = _RESTORERS[lex.ident] = Restorer(lex)
+    return r
+
+
+def coverage(text: str, lex: Lexicon) -> float:
+    words = [w for w in _WORD.findall(text) if w.isalpha() and _kind(w, lex) == "word"]
+    if not words:
+        return 0.0
+    return round(sum(tone_new(w.lower()) in lex.syllables for w in words) / len(words), 4)

@@ -1,0 +1,184 @@
+"""The catalog: an SQLite database in the output folder that makes batches resumable.
+
+It records every input (hash, status, error), every page's OCR result (keyed by the file's
+content hash, page and OCR settings, so a finished page is never OCR'd again) and every
+record. Exports are regenerated from it.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Iterator
+
+from .errors import OutputError
+from .records import PageResult, PlanRecord, Word
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS files (
+    source   TEXT PRIMARY KEY,   -- path relative to the input folder
+    size     INTEGER,
+    mtime    REAL,
+    sha256   TEXT,
+    kind     TEXT,               -- pdf | image | text | docx
+    pages    INTEGER,
+    status   TEXT NOT NULL,      -- pending | done | failed
+    error    TEXT DEFAULT '',
+    settings TEXT DEFAULT '',    -- record settings key the status refers to
+    seen     INTEGER DEFAULT 0,  -- run id that last saw the file in the input folder
+    updated  REAL
+);
+CREATE TABLE IF NOT EXISTS pages (
+    sha256     TEXT NOT NULL,
+    page       INTEGER NOT NULL,
+    settings   TEXT NOT NULL,    -- OCR settings key
+    text       TEXT,
+    words      TEXT,             -- JSON list of [text, conf, left, top, width, height, line]
+    confidence REAL,
+    engine     TEXT,
+    seconds    REAL,
+    error      TEXT,
+    warnings   TEXT,
+    PRIMARY KEY (sha256, page, settings)
+);
+CREATE TABLE IF NOT EXISTS records (
+    source   TEXT PRIMARY KEY,
+    sha256   TEXT,
+    settings TEXT,
+    record   TEXT,               -- the PlanRecord as JSON
+    text     TEXT                -- the corrected full text
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,
+    started  REAL,
+    finished REAL,
+    input    TEXT
+);
+"""
+
+
+@dataclass(frozen=True)
+class FileRow:
+    source: str
+    size: int
+    mtime: float
+    sha256: str
+    kind: str
+    pages: int
+    status: str
+    error: str
+    settings: str
+
+
+class Catalog:
+    """Open (or create) OUT/catalog.sqlite; every write is committed at once."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.executescript(SCHEMA)
+        except (OSError, sqlite3.Error) as e:
+            raise OutputError(f"cannot open catalog {self.path}: {e}") from e
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _write(self, sql: str, args: tuple) -> None:
+        try:
+            self.db.execute(sql, args)
+        except sqlite3.OperationalError as e:  # disk full, read-only, locked
+            raise OutputError(f"cannot write catalog {self.path}: {e}") from e
+
+    # runs
+    def start_run(self, input_dir: str) -> int:
+        cur = self.db.execute("INSERT INTO runs(started, input) VALUES (?, ?)", (time.time(), input_dir))
+        return int(cur.lastrowid)
+
+    def finish_run(self, run_id: int) -> None:
+        self._write("UPDATE runs SET finished=? WHERE id=?", (time.time(), run_id))
+
+    # files
+    def file(self, source: str) -> FileRow | None:
+        row = self.db.execute("SELECT source,size,mtime,sha256,kind,pages,status,error,settings "
+                              "FROM files WHERE source=?", (source,)).fetchone()
+        return FileRow(*row) if row else None
+
+    def upsert_file(self, row: FileRow, run_id: int) -> None:
+        self._write("INSERT INTO files(source,size,mtime,sha256,kind,pages,status,error,settings,seen,updated) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(source) DO UPDATE SET size=excluded.size, "
+                    "mtime=excluded.mtime, sha256=excluded.sha256, kind=excluded.kind, pages=excluded.pages, "
+                    "status=excluded.status, error=excluded.error, settings=excluded.settings, "
+                    "seen=excluded.seen, updated=excluded.updated",
+                    (row.source, row.size, row.mtime, row.sha256, row.kind, row.pages, row.status,
+                     row.error, row.settings, run_id, time.time()))
+
+    def mark_seen(self, source: str, run_id: int) -> None:
+        self._write("UPDATE files SET seen=? WHERE source=?", (run_id, source))
+
+    def set_status(self, source: str, status: str, error: str = "", settings: str = "") -> None:
+        self._write("UPDATE files SET status=?, error=?, settings=?, updated=? WHERE source=?",
+                    (status, error, settings, time.time(), source))
+
+    def files(self, run_id: int | None = None) -> list[FileRow]:
+        sql = "SELECT source,size,mtime,sha256,kind,pages,status,error,settings FROM files"
+        args: tuple = ()
+        if run_id is not None:
+            sql += " WHERE seen=?"
+            args = (run_id,)
+        return [FileRow(*r) for r in self.db.execute(sql + " ORDER BY source", args)]
+
+    # pages
+    def page(self, sha256: str, page: int, settings: str) -> PageResult | None:
+        row = self.db.execute("SELECT text,words,confidence,engine,seconds,error,warnings FROM pages "
+                              "WHERE sha256=? AND page=? AND settings=?", (sha256, page, settings)).fetchone()
+        if not row:
+            return None
+        words = tuple(Word(*w) for w in json.loads(row[1] or "[]"))
+        return PageResult(page, row[0] or "", words, row[2], row[3] or "", row[4] or 0.0, row[5] or "",
+                          tuple(json.loads(row[6] or "[]")))
+
+    def done_pages(self, sha256: str, settings: str) -> set[int]:
+        return {r[0] for r in self.db.execute("SELECT page FROM pages WHERE sha256=? AND settings=? AND error=''",
+                                              (sha256, settings))}
+
+    def save_page(self, sha256: str, settings: str, p: PageResult) -> None:
+        words = json.dumps([[w.text, w.conf, w.left, w.top, w.width, w.height, w.line] for w in p.words],
+                           ensure_ascii=False)
+        self._write("INSERT OR REPLACE INTO pages VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    (sha256, p.page, settings, p.text, words, p.confidence, p.engine, p.seconds, p.error,
+                     json.dumps(list(p.warnings), ensure_ascii=False)))
+
+    # records
+    def save_record(self, source: str, sha256: str, settings: str, record: PlanRecord, text: str) -> None:
+        self._write("INSERT OR REPLACE INTO records VALUES (?,?,?,?,?)",
+                    (source, sha256, settings, record.to_json(), text))
+
+    def has_record(self, source: str, sha256: str, settings: str) -> bool:
+        return self.db.execute("SELECT 1 FROM records WHERE source=? AND sha256=? AND settings=?",
+                               (source, sha256, settings)).fetchone() is not None
+
+    def records(self, sources: set[str] | None = None) -> Iterator[tuple[PlanRecord, str]]:
+        """Records of files whose status is done, in source order (one row at a time)."""
+        cur = self.db.execute("SELECT r.source, r.record, r.text FROM records r JOIN files f "
+                              "ON f.source=r.source AND f.sha256=r.sha256 AND f.status='done' "
+                              "ORDER BY r.source")
+        for source, rec, text in cur:
+            if sources is None or source in sources:
+                yield PlanRecord.from_dict(json.loads(rec)), text
+
+    def errors(self, sources: set[str] | None = None) -> list[tuple[str, str]]:
+        return [(s, e) for s, e in self.db.execute("SELECT source, error FROM files WHERE status='failed' "
+                                                   "ORDER BY source")
+                if sources is None or s in sources]
+
+
+def file_row(**kw) -> FileRow:
+    base = asdict(FileRow("", 0, 0.0, "", "", 0, "pending", "", ""))
+    base.update(kw)
+    return FileRow(**base)
