@@ -51,6 +51,20 @@ def tone_old(s: str) -> str:
     return _NEW_RX.sub(lambda m: _swap(m, _NEW_TO_OLD), s)
 
 
+_TONE_NAMES = (("\u0300", "grave"), ("\u0301", "acute"), ("\u0309", "hook"), ("\u0303", "tilde"), ("\u0323", "dot"))
+
+
+def tone_name(s: str) -> str:
+    d = unicodedata.normalize("NFD", s)
+    return next((name for ch, name in _TONE_NAMES if ch in d), "none")
+
+
+def shape(s: str) -> str:
+    """The letters with their vowel shapes (ă â ê ô ơ ư đ) but no tone mark."""
+    d = unicodedata.normalize("NFD", s)
+    return unicodedata.normalize("NFC", "".join(c for c in d if c not in _MARKS))
+
+
 def tone_count(s: str) -> int:
     return sum(c in _MARKS for c in unicodedata.normalize("NFD", s))
 
@@ -85,6 +99,8 @@ class Lexicon:
     by_fold: dict[str, tuple[str, ...]]  # folded form -> syllables, most frequent first
     acronyms: frozenset[str]
     confusions: dict[tuple[str, str], float]  # (observed, truth base letters) -> cost
+    name_bi: frozenset[int]  # packed bigrams inside place and person names
+    tones: dict[tuple[str, str], float]  # (observed tone, true tone) -> cost, learned from vie OCR
 
     def id(self, tok: str) -> int:
         return self.ids.get(tok, self.ids["<unk>"])
@@ -108,7 +124,8 @@ class Lexicon:
 
 def load(directory: Path | None = None) -> Lexicon:
     d = Path(directory) if directory else default_dir()
-    need = ["syllables.tsv", "unigrams.tsv", "bigrams.tsv", "trigrams.tsv", "acronyms.tsv", "confusions.tsv"]
+    need = ["syllables.tsv", "unigrams.tsv", "bigrams.tsv", "trigrams.tsv", "acronyms.tsv", "confusions.tsv",
+            "name_bigrams.tsv", "tone_confusions.tsv"]
     missing = [n for n in need if not (d / n).exists()]
     if missing:
         raise MissingDependencyError(f"dictionaries missing in {d}: {', '.join(missing)} (run `make dictionaries`)")
@@ -146,5 +163,12 @@ def load(directory: Path | None = None) -> Lexicon:
     by_fold = {k: tuple(sorted(v, key=lambda s: -syl_counts[s])) for k, v in groups.items()}
     acronyms = frozenset(a for a, _ in _rows(d / "acronyms.tsv"))
     conf = {(o, t): float(c) for o, t, _, c in _rows(d / "confusions.tsv")}
+    names = set()
+    if (d / "name_bigrams.tsv").exists():
+        for a, b, _ in _rows(d / "name_bigrams.tsv"):
+            ia, ib = get(a), get(b)
+            if ia is not None and ib is not None:
+                names.add((ia << SHIFT) | ib)
+    tones = {(o, t): float(c) for o, t, _, c in _rows(d / "tone_confusions.tsv")}
     return Lexicon(h.hexdigest()[:12], ids, tuple(tokens), tuple(counts), sum(counts), bi, tri,
-                   frozenset(syl_counts), by_fold, acronyms, conf)
+                   frozenset(syl_counts), by_fold, acronyms, conf, frozenset(names), tones)

@@ -73,8 +73,10 @@ def collapse_double_spacing(text: str) -> str:
     nonblank = [i for i, ln in enumerate(lines) if ln.strip()]
     if len(nonblank) < 6:
         return text
-    followed = sum(1 for i in nonblank if i + 2 < len(lines) and not lines[i + 1].strip() and lines[i + 2].strip())
-    if followed / len(nonblank) < 0.6:
+    followed = [i for i in nonblank if i + 2 < len(lines) and not lines[i + 1].strip() and lines[i + 2].strip()]
+    # in double-spaced text many of those blank lines split a sentence: the next line goes on in lowercase
+    lower_next = sum(1 for i in followed if lines[i + 2].strip()[:1].islower())
+    if len(followed) / len(nonblank) < 0.6 or lower_next < 0.1 * len(followed):
         return text
     text = regex.sub(r"\n[ \t]*\n(?![ \t]*\n)", "\n", text)
     return regex.sub(r"\n(?:[ \t]*\n){2,}", "\n\n", text)

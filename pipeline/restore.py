@@ -16,7 +16,7 @@ import regex
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from .lexicon import Lexicon, fold, tone_new, tone_old
+from .lexicon import SHIFT, Lexicon, fold, shape, tone_name, tone_new, tone_old
 from .records import Correction, Restored
 
 # a chunk is a whitespace-free run; words inside it are letter/digit runs
@@ -35,9 +35,13 @@ _VIET_MARKED = regex.compile(r"[ăâđêôơưàáảãạằắẳẵặầấ�
 _OLD_STYLE = regex.compile(r"(?:oà|oá|oả|oã|oạ|oè|oé|oẻ|oẽ|oẹ|uỳ|uý|uỷ|uỹ|uỵ)(?!\p{L})", regex.I)
 _NEW_STYLE = regex.compile(r"(?<![qQ])(?:òa|óa|ỏa|õa|ọa|òe|óe|ỏe|õe|ọe|ùy|úy|ủy|ũy|ụy)(?!\p{L})", regex.I)
 _ROMAN = regex.compile(r"^[IVXL]+$")
+_ENDS_IN_PUNCT = regex.compile(r"[^\p{L}\p{M}\p{N}€¢©]$")
+_VOWEL = regex.compile(r"[AEIOUYĂÂÊÔƠƯ]")
 
 BEAM = 8
 MAX_CANDIDATES = 6
+NAME_BONUS = 3.0  # nats for a capitalised pair found in place or person names
+FIXED = "\x00"   # prefix of a context-only token in a run
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,7 @@ class Costs:
 
 def mode_costs(mode: str) -> Costs:
     if mode == "marked":  # Tesseract vie or typed Vietnamese: marks are mostly right
-        return Costs(4.5, 3.0, 7.0, 1.0, 6.0)
+        return Costs(5.0, 3.0, 7.0, 1.0, 6.0)
     if mode == "bare":    # typed without diacritics: every mark must be restored
         return Costs(1.0, 0.0, 9.0, 1.0, 6.0)
     return Costs(0.8, 0.0, 8.0, 0.6, 4.5)  # OCR without Vietnamese data: marks unreliable
@@ -90,6 +94,8 @@ class Restorer:
             sub[(o, t)] = c
         self.sub = sub
         self.syl_logp = {s: math.log((lex.count(s) + 1) / lex.total) for s in lex.syllables}
+        self.memo: dict[int, float] = {}
+        self.id_cache: dict[tuple[str, str], tuple] = {}
 
     # ------------------------------------------------------------ channel
     def edit_cost(self, obs: str, cand_fold: str, costs: Costs) -> float:
@@ -127,10 +133,19 @@ class Restorer:
         for c in lex.by_fold.get(fw, ()):
             if c == norm:
                 continue
-            cost = costs.mark_change if marked else costs.mark_add
+            if mode == "marked":
+                # learned: how often Tesseract vie writes this tone for that one; a changed
+                # vowel shape (ô for o) costs on top
+                cost = lex.tones.get((tone_name(norm), tone_name(c)), costs.mark_change)
+                if shape(c) != shape(norm):
+                    cost += costs.mark_change
+            else:
+                cost = costs.mark_change if marked else costs.mark_add
             out.setdefault(c, (cost, "diacritics"))
-        if not known or mode == "noisy":
-            self._channel(norm, fw, costs, out, strong=not known)
+        has_fold = fw in lex.by_fold
+        if not has_fold or mode == "noisy":
+            # letters changed only where marks alone give no syllable, or where OCR had no Vietnamese data
+            self._channel(norm, fw, costs, out, strong=not has_fold)
         if not known:
             out[word] = (costs.keep_unknown, "keep")
         ranked = sorted(out.items(), key=lambda kv: kv[1][0] - 0.3 * self.syl_logp.get(kv[0], -20.0))
@@ -148,36 +163,71 @@ class Restorer:
                                             score_cutoff=maxd, limit=25):
             base = self.edit_cost(word, key, costs)
             if not strong:
-                base += 1.0
+                base += 2.0
             for c in self.lex.by_fold[key]:
                 prev = out.get(c)
                 if prev is None or prev[0] > base:
                     out[c] = (base, "ocr-confusion")
 
     # ------------------------------------------------------------ decoding
-    def decode(self, words: list[str], mode: str) -> list[tuple[str, float, str]]:
-        """Best candidate for each lowercase word of one run, by trigram beam search."""
+    def decode(self, words: list[str], mode: str, caps: list[bool] | None = None) -> list[tuple[str, float, str]]:
+        """Best candidate for each lowercase word of one run, by trigram beam search.
+        A word starting with FIXED is context only (a number, an acronym); `caps` marks
+        capitalised words, whose pairs found in place or person names get a bonus."""
         lex = self.lex
+        memo = self.memo
+        if len(memo) > 2_000_000:
+            memo.clear()
+        name_bi = lex.name_bi
+        logp = lex.logp
         s_id = lex.ids["<s>"]
-        beams: list[tuple[float, int, int, tuple]] = [(0.0, s_id, s_id, ())]
-        for w in words:
-            if w is None:  # a number: fixed context token
-                cands = (("<num>", 0.0, ""),)
+        caps = caps or [False] * len(words)
+        # a beam entry: (score, a, b, backpointer) with backpointer = (item, previous backpointer)
+        beams: list[tuple[float, int, int, tuple | None]] = [(0.0, s_id, s_id, None)]
+        for i, w in enumerate(words):
+            if w.startswith(FIXED):
+                tok = w[1:]
+                cands = ((lex.id(tok), 0.0, (tok, 0.0, "")),)
             else:
-                cands = self.candidates(w, mode)
-            nxt: dict[tuple[int, int], tuple[float, int, int, tuple]] = {}
-            for score, a, b, path in beams:
-                for c, cost, why in cands:
-                    cid = lex.id(c)
-                    sc = score + lex.logp(a, b, cid) - cost
-                    k = (b, cid)
+                cands = self.scored(w, mode)
+            name_pair = i > 0 and caps[i] and caps[i - 1]
+            nxt: dict[int, tuple[float, int, int, tuple | None]] = {}
+            for score, a, b, back in beams:
+                base = ((a << SHIFT) | b) << SHIFT
+                bk = b << SHIFT
+                for cid, cost, item in cands:
+                    k3 = base | cid
+                    lp = memo.get(k3)
+                    if lp is None:
+                        lp = memo[k3] = logp(a, b, cid)
+                    sc = score + lp - cost
+                    if name_pair and (bk | cid) in name_bi:
+                        sc += NAME_BONUS
+                    k = bk | cid
                     old = nxt.get(k)
                     if old is None or sc > old[0]:
-                        nxt[k] = (sc, b, cid, path + ((c, cost, why),))
-            beams = sorted(nxt.values(), key=lambda x: -x[0])[:BEAM]
+                        nxt[k] = (sc, b, cid, (item, back))
+            beams = sorted(nxt.values(), key=_first, reverse=True)[:BEAM] if len(nxt) > BEAM else list(nxt.values())
         e_id = lex.ids["</s>"]
-        best = max(beams, key=lambda x: x[0] + lex.logp(x[1], x[2], e_id))
-        return list(best[3])
+        best = max(beams, key=lambda x: x[0] + logp(x[1], x[2], e_id))
+        out = []
+        back = best[3]
+        while back is not None:
+            out.append(back[0])
+            back = back[1]
+        return out[::-1]
+
+    def scored(self, word: str, mode: str) -> tuple[tuple[int, float, tuple[str, float, str]], ...]:
+        key = (word, mode)
+        hit = self.id_cache.get(key)
+        if hit is None:
+            hit = self.id_cache[key] = tuple((self.lex.id(c), cost, (c, cost, why))
+                                             for c, cost, why in self.candidates(word, mode))
+        return hit
+
+
+def _first(x: tuple) -> float:
+    return x[0]
 
 
 def _style(text: str) -> str:
@@ -196,14 +246,15 @@ def restore(text: str, lex: Lexicon | Restorer, tone_style: str = "keep", mode: 
     tokens = known = 0
     for ln_no, line in enumerate(text.split("\n"), 1):
         pieces: list[tuple[int, int, str]] = []  # (start, end, replacement)
-        run: list[tuple[int, int, str]] = []     # words of the current punctuation-free run
+        run: list[tuple[int, int, str | None, str]] = []  # (start, end, word or None, context token)
 
         def flush() -> None:
             if not run:
                 return
-            lowers = [w.lower() if w is not None else None for _, _, w in run]
-            best = r.decode(lowers, mode)
-            for (s, e, orig), (cand, cost, why) in zip(run, best):
+            lowers = [w.lower() if w is not None else FIXED + ctx for _, _, w, ctx in run]
+            caps = [bool(w) and w[:1].isupper() and not w.isupper() for _, _, w, _ in run]
+            best = r.decode(lowers, mode, caps)
+            for (s, e, orig, _), (cand, cost, why) in zip(run, best):
                 if orig is None:
                     continue
                 new = case_like(orig, cand) if why != "keep" else orig
@@ -232,19 +283,20 @@ def restore(text: str, lex: Lexicon | Restorer, tone_style: str = "keep", mode: 
                 s, e = m.start() + wm.start(), m.start() + wm.end()
                 w = wm.group(0)
                 between = line[last_end:s]
-                if run and regex.search(r"[^\s]", between):
+                if run and between.strip():
                     flush()  # punctuation ends a run
                 last_end = e
                 kind = _kind(w, r.lex)
                 if kind == "number":
-                    run.append((s, e, None))
+                    run.append((s, e, None, "<num>"))
                     continue
                 if kind == "protect":
-                    flush()
+                    low = w.lower()
+                    run.append((s, e, None, low if low in r.lex.ids else "<unk>"))
                     continue
                 tokens += 1
-                run.append((s, e, w))
-            if regex.search(r"[^\p{L}\p{M}\p{N}€¢©]$", chunk):
+                run.append((s, e, w, ""))
+            if _ENDS_IN_PUNCT.search(chunk):
                 flush()
         flush()
         new_line = line
@@ -265,7 +317,10 @@ def _kind(w: str, lex: Lexicon) -> str:
     letters = sum(c.isalpha() for c in w)
     if digits and (digits > 2 or letters == 0 or digits >= letters + 1 and len(w) > 3):
         return "protect"
-    if len(w) >= 2 and w.isupper() and (w in lex.acronyms or not _could_be_word(w, lex)):
+    if len(w) == 1:  # list markers, initials: nothing to restore with any confidence
+        return "protect"
+    if len(w) >= 2 and w.isupper() and (w in lex.acronyms or not _VOWEL.search(fold(w).upper())
+                                        or not _could_be_word(w, lex)):
         return "protect"
     if _ROMAN.match(w) and len(w) <= 4 and w not in ("I",) and w.lower() not in lex.syllables:
         return "protect"

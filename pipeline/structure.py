@@ -285,8 +285,6 @@ def rule_roman_heading(line: str, expected: int) -> tuple[str, str] | None:
         raw = m.group(1)
         if len(raw) == len(to_roman(expected)) or raw == "H" and expected == 2:
             return to_roman(expected), m.group(2)
-    if m and _ROMAN.match(line) and is_caps(m.group(2)):
-        return m.group(1), m.group(2)
     return None
 
 

@@ -6,6 +6,8 @@ Sources (default ../shared/corpus, or --corpus DIR):
   admin_units/units_2025.json      provinces and communes after 1 July 2025 (MIT)
   admin_units/merger_mapping.json  the units merged into each new one (MIT)
   dictionaries/offices.txt         offices and titles of local government (written for this project)
+  dictionaries/phrases.txt         standard wording of local government documents (written for this project)
+  dictionaries/names.txt           Vietnamese family names and common name syllables (written for this project)
 
 Writes NFC, sorted, TSV files with a header:
   syllables.tsv  syllable, count          bigrams.tsv  w1, w2, count (count >= 2)
@@ -32,6 +34,8 @@ from pipeline.lexicon import fold, is_syllable_shape, tone_new  # noqa: E402
 SEGMENT = regex.compile(r"[^\s.,;:!?()\[\]{}\"“”‘’'…|«»*=+<>]+(?:\s+[^\s.,;:!?()\[\]{}\"“”‘’'…|«»*=+<>]+)*")
 TOKEN_NUM = regex.compile(r"\p{N}")
 LETTERS = regex.compile(r"^\p{L}+$")
+LEVEL_WORDS = ("xã", "phường", "đặc khu", "tỉnh", "thành phố")
+PHRASE_WEIGHT = 40  # a phrase of local-government wording counts as 40 corpus sentences
 ACRONYM = regex.compile(r"^[\p{Lu}Đ]{2,8}$")
 
 
@@ -129,6 +133,20 @@ def main() -> None:
     for phrase in extra:
         for toks in segments(phrase):
             add(toks, weight=3)  # curated phrases survive the count cut-offs below
+    phrases = out / "phrases.txt"
+    if phrases.exists():
+        for ln in phrases.read_text(encoding="utf-8").splitlines():
+            if not ln.strip() or ln.startswith("#"):
+                continue
+            for level in (LEVEL_WORDS if "{level}" in ln else ("",)):
+                for toks in segments(ln.replace("{level}", level)):
+                    add(toks, weight=PHRASE_WEIGHT)
+    names = out / "names.txt"
+    if names.exists():
+        for ln in names.read_text(encoding="utf-8").splitlines():
+            if ln.strip() and not ln.startswith("#"):
+                for toks in segments(ln):
+                    add(toks, weight=3)
 
     syl = {t: c for t, c in uni.items() if not t.startswith("<") and c >= 2 and is_syllable_shape(t)}
     n_syl = write_tsv(out / "syllables.tsv", ["syllable", "count"], sorted(syl.items()))
@@ -152,6 +170,15 @@ def main() -> None:
             pmi = math.log(c * total / (uni[w1] * uni[w2]))
             if pmi >= 4.0:
                 words.append((f"{w1} {w2}", c))
+    name_pairs = collections.Counter()
+    name_lines = [name for _, name, _ in places]
+    if names.exists():
+        name_lines += [ln for ln in names.read_text(encoding="utf-8").splitlines() if ln.strip() and not ln.startswith("#")]
+    for name in name_lines:
+        toks = [t.lower() for t in tone_new(unicodedata.normalize("NFC", name)).split() if LETTERS.match(t)]
+        for a1, b1 in zip(toks, toks[1:]):
+            name_pairs[(a1, b1)] += 1
+    write_tsv(out / "name_bigrams.tsv", ["w1", "w2", "count"], sorted((a1, b1, c) for (a1, b1), c in name_pairs.items()))
     n_w = write_tsv(out / "words.tsv", ["word", "count"], sorted(words))
     print(f"{docs} documents: {n_syl} syllables, {n_bi} bigrams, {n_tri} trigrams, {n_acr} acronyms, "
           f"{n_pl} places, {n_w} words -> {out}")

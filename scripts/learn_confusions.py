@@ -97,8 +97,14 @@ def main() -> None:
         outs = list(ex.map(ocr, jobs))
     pairs = collections.Counter()
     truth_chars = collections.Counter()
+    tones = collections.Counter()
     for n, lines in enumerate(pages):
         truth = [w.lower() for w in " ".join(lines).split()]
+        vie = [w.lower() for w in outs[2 * n + 1].split()]
+        for op in Levenshtein.opcodes([fold(x) for x in truth], [fold(x) for x in vie]):
+            if op.tag == "equal":
+                for t, h in zip(truth[op.src_start:op.src_end], vie[op.dest_start:op.dest_end]):
+                    tones[(tone_of(h), tone_of(t))] += 1
         for hyp_text in outs[2 * n: 2 * n + 2]:
             hyp = [w.lower() for w in hyp_text.split()]
             for op in Levenshtein.opcodes([fold(x) for x in truth], [fold(x) for x in hyp]):
@@ -127,7 +133,22 @@ def main() -> None:
         f.write("observed\ttruth\tcount\tcost\n")
         for r in rows:
             f.write("\t".join(str(x) for x in r) + "\n")
+    names = ["none", "grave", "acute", "hook", "tilde", "dot"]
+    with open(Path(a.out).with_name("tone_confusions.tsv"), "w", encoding="utf-8", newline="\n") as f:
+        f.write("observed\ttruth\tcount\tcost\n")
+        for o in names:
+            for t in names:
+                c = tones[(o, t)]
+                tot = sum(tones[(x, t)] for x in names)
+                f.write(f"{o}\t{t}\t{c}\t{-math.log((c + 0.01) / (tot + 0.06)):.3f}\n")
     print(f"{len(pages)} pages, {sum(truth_chars.values())} letters aligned: {len(rows)} confusions -> {a.out}")
+
+
+def tone_of(word: str) -> str:
+    for ch, name in (("\u0300", "grave"), ("\u0301", "acute"), ("\u0309", "hook"), ("\u0303", "tilde"), ("\u0323", "dot")):
+        if ch in unicodedata.normalize("NFD", word):
+            return name
+    return "none"
 
 
 def _pairs(obs: str, truth: str):

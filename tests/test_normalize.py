@@ -1,0 +1,49 @@
+from pathlib import Path
+
+import pytest
+
+from pipeline.normalize import FIXERS, normalize
+
+SEEDS = Path(__file__).resolve().parent.parent / "samples" / "text"
+
+
+def test_nfc_and_spaces():
+    assert FIXERS["unicode_nfc"]("To\u0302\u0309 ch\u1ee9c\u00a0x") == "Tổ chức x"
+
+
+def test_markdown_marks_removed():
+    assert normalize("## KẾ HOẠCH\n\n**1. Thời gian:** Dự kiến") == "KẾ HOẠCH\n\n1. Thời gian: Dự kiến\n"
+
+
+def test_page_numbers_dropped_not_numbered_items():
+    out = normalize("Dòng một.\n2\n- 3 -\n1. Mục đích\n")
+    assert "\n2\n" not in out and "- 3 -" not in out and "1. Mục đích" in out
+
+
+def test_double_spacing_collapsed_and_wrapped_lines_joined():
+    text = "\n\n".join(["Thực hiện Quyết định số 133/QĐ-UBND ngày 30/7/2025 của Ủy ban nhân",
+                        "dân phường về việc ban hành Kế hoạch Cải cách hành chính nhà nước phường",
+                        "Dương Kinh 6 tháng cuối năm 2025.", "I. MỤC ĐÍCH, YÊU CẦU", "1. Mục đích",
+                        "- Tổng kết, phân tích, đánh giá những kết quả đạt được và những tồn tại hạn",
+                        "chế trong công tác cải cách hành chính.", "- Quán triệt mục tiêu."])
+    lines = normalize(text).splitlines()
+    assert lines[0].endswith("6 tháng cuối năm 2025.")
+    assert lines[1] == "I. MỤC ĐÍCH, YÊU CẦU"
+    assert lines[3].startswith("- Tổng kết") and lines[3].endswith("hành chính.")
+    assert lines[4] == "- Quán triệt mục tiêu."
+
+
+def test_headings_and_signature_not_joined():
+    text = "TM. ỦY BAN NHÂN DÂN\nCHỦ TỊCH\nĐặng Xuân Điện\n"
+    assert normalize(text).splitlines() == ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH", "Đặng Xuân Điện"]
+
+
+@pytest.mark.parametrize("path", sorted(SEEDS.glob("*.*")), ids=lambda p: p.name)
+def test_idempotent_on_seeds(path):
+    once = normalize(path.read_text(encoding="utf-8"))
+    assert normalize(once) == once
+
+
+def test_explain_names_fixers():
+    _, applied = normalize("**A**\n", explain=True)
+    assert "strip_markdown" in applied

@@ -1,0 +1,90 @@
+import csv
+import unicodedata
+from pathlib import Path
+
+import pytest
+import regex
+from hypothesis import given, settings, strategies as st
+
+from pipeline.lexicon import fold, tone_new, tone_old
+from pipeline.restore import detect_mode, restore
+
+DATA = Path(__file__).resolve().parent / "data"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def cases():
+    with open(DATA / "restore" / "cases.tsv", encoding="utf-8") as f:
+        return list(csv.DictReader(f, delimiter="\t"))
+
+
+@pytest.mark.parametrize("case", cases(), ids=lambda c: c["note"])
+def test_cases(case, lexicon):
+    assert restore(case["input"], lexicon).text == case["expected"]
+
+
+def test_explain_lists_every_change(lexicon):
+    res = restore("Tố chức Hội nghị tống kết", lexicon)
+    assert [(c.before, c.after) for c in res.corrections] == [("Tố", "Tổ"), ("tống", "tổng")]
+    assert res.corrections[0].line == 1 and res.corrections[0].col == 1
+
+
+def test_ocr_without_vietnamese_data(lexicon):
+    """Recorded `tesseract -l eng` output of a sample scan: most words come back."""
+    from pipeline.evaluate import text_scores
+    from pipeline.normalize import normalize
+    gold = (ROOT / "samples" / "scans" / "level1" / "003_8bbb748eb2a26e53.gt.txt").read_text(encoding="utf-8")
+    raw = normalize((DATA / "ocr" / "level1" / "003_8bbb748eb2a26e53.eng.txt").read_text(encoding="utf-8"))
+    before, after = text_scores(gold, raw)["wer"], text_scores(gold, restore(raw, lexicon).text)["wer"]
+    assert before > 0.5 and after < 0.12
+
+
+@pytest.mark.parametrize("path", sorted((DATA / "ocr").glob("level*/*.vie.txt")), ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_vie_output_never_worse(path, lexicon):
+    from pipeline.evaluate import text_scores
+    from pipeline.normalize import normalize
+    gold = (ROOT / "samples" / "scans" / path.parent.name / (path.name.split(".")[0] + ".gt.txt")).read_text(encoding="utf-8")
+    raw = normalize(path.read_text(encoding="utf-8"))
+    assert text_scores(gold, restore(raw, lexicon).text)["wer"] <= text_scores(gold, raw)["wer"]
+
+
+def test_tone_style(lexicon):
+    assert restore("Phong Van hoa - Xa hoi", lexicon, tone_style="old").text == "Phòng Văn hoá - Xã hội"
+    assert restore("Phòng Văn hoá - Xã hội", lexicon, tone_style="new").text == "Phòng Văn hóa - Xã hội"
+    assert tone_old(tone_new("thuỷ lợi hoà")) == "thuỷ lợi hoà"
+
+
+def test_mode_detection():
+    assert detect_mode("to chuc hoi nghi tong ket") == "bare"
+    assert detect_mode("Tổ chức Hội nghị tổng kết công tác") == "marked"
+
+
+_KEEP = regex.compile(r"[^\p{L}\p{M}]")  # everything but letters
+
+
+def _skeleton(s: str) -> str:
+    """What restoring may not change: punctuation, spacing and standalone numbers."""
+    return regex.sub(r"[\p{L}\p{M}\p{N}€¢©]+", lambda m: m.group() if m.group().isdigit() else "W", s)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200))
+def test_never_raises_and_keeps_skeleton(lexicon, text):
+    text = unicodedata.normalize("NFC", text)
+    out = restore(text, lexicon).text
+    assert len(out.split("\n")) == len(text.split("\n"))
+    assert _skeleton(out) == _skeleton(text)
+
+
+viet_words = st.sampled_from("tổ chức hội nghị tổng kết công tác cải cách hành chính năm xã phường "
+                             "ủy ban nhân dân kế hoạch thực hiện quyết định số ngày của về việc".split())
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(viet_words, min_size=1, max_size=25), st.sampled_from(["bare", "noisy", "marked"]))
+def test_idempotent_and_letters_only(lexicon, words, mode):
+    text = " ".join(fold(w) if mode == "bare" else w for w in words)
+    once = restore(text, lexicon).text
+    assert restore(once, lexicon).text == once
+    assert fold(once).lower() == fold(text).lower() or mode != "bare"
+    assert _skeleton(once) == _skeleton(text)
