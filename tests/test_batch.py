@@ -1,0 +1,100 @@
+"""End-to-end runs of the CLI on real inputs (real Tesseract and poppler where marked)."""
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import SAMPLES, needs_tesseract
+from pipeline.cli import main
+from pipeline.errors import ExitCode
+
+
+def _records(out: Path) -> dict:
+    return {json.loads(l)["source"]: json.loads(l) for l in (out / "plans.jsonl").read_text(encoding="utf-8").splitlines()}
+
+
+@pytest.fixture
+def text_batch(tmp_path):
+    inp = tmp_path / "in"
+    shutil.copytree(SAMPLES / "text", inp)
+    (inp / "broken.pdf").write_bytes(b"%PDF-1.4\n1 0 obj <<>> endobj\n")  # no xref, no trailer
+    (inp / "empty.txt").write_bytes(b"")
+    (inp / "notes.gt.txt").write_text("ground truth, excluded", encoding="utf-8")
+    return inp
+
+
+def test_text_batch_with_bad_files(text_batch, tmp_path):
+    out = tmp_path / "out"
+    code = main(["run", str(text_batch), "-o", str(out), "-q"])
+    assert code == ExitCode.some_inputs_failed
+    plans = pd.read_csv(out / "plans.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    errors = pd.read_csv(out / "errors.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert sorted(errors["source"]) == ["broken.pdf", "empty.txt"]
+    assert all(errors["reason"].str.len() > 0) and not any("Traceback" in r for r in errors["reason"])
+    assert len(plans) == 5 and "notes.gt.txt" not in set(plans["source"])
+    assert (out / "plans.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    rec = _records(out)["002_e777a33ef4b3c884.txt"]
+    assert rec["issuer"] == "Ủy ban nhân dân xã Đại Sơn" and rec["number"] == "129" and rec["date"] == "2025-11-28"
+    assert rec["quality"]["corrections"] > 100  # OCR without Vietnamese data, restored
+    assert _records(out)["001_404d41a3b845fa82.md"]["quality"]["corrections"] == 0  # correct text untouched
+    for name in ("assignments.csv", "participants.csv", "legal_basis.csv", "sections.csv"):
+        assert (out / name).exists()
+    assert (out / "text" / "000_e6dfd4b9c1bcb2e4.txt.txt").read_text(encoding="utf-8").startswith("Dương Kinh")
+
+
+def test_rerun_skips_finished_and_export_regenerates(text_batch, tmp_path, capsys):
+    out = tmp_path / "out"
+    main(["run", str(text_batch), "-o", str(out), "-q"])
+    first = (out / "plans.csv").read_bytes()
+    main(["run", str(text_batch), "-o", str(out)])
+    assert "5 already done" in capsys.readouterr().err
+    assert (out / "plans.csv").read_bytes() == first
+    (out / "plans.csv").unlink()
+    assert main(["export", str(out)]) == ExitCode.ok
+    assert (out / "plans.csv").read_bytes() == first
+
+
+def test_bad_arguments(tmp_path):
+    assert main(["run", str(tmp_path / "nope"), "-o", str(tmp_path / "o")]) == ExitCode.bad_args
+    assert main(["run", str(tmp_path), "--jobs", "0"]) == ExitCode.bad_args
+    assert main(["frobnicate"]) == ExitCode.bad_args
+
+
+def test_empty_input_folder(tmp_path):
+    (tmp_path / "in").mkdir()
+    assert main(["run", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "-q"]) == ExitCode.ok
+    assert pd.read_csv(tmp_path / "out" / "plans.csv").empty
+
+
+@needs_tesseract
+def test_scanned_pdf_end_to_end(tmp_path):
+    """Real poppler + Tesseract vie on a degraded two-page scan, then correction and parsing."""
+    inp = tmp_path / "in"
+    inp.mkdir()
+    shutil.copy(SAMPLES / "scans" / "level2" / "003_8bbb748eb2a26e53.pdf", inp / "scan.pdf")
+    out = tmp_path / "out"
+    assert main(["run", str(inp), "-o", str(out), "-q", "--jobs", "2"]) == ExitCode.ok
+    rec = _records(out)["scan.pdf"]
+    assert rec["text_source"] == "ocr" and rec["pages"] == 2
+    assert rec["issuer"] == "Ủy ban nhân dân phường Phù Liễn"
+    assert rec["legal_basis"][0]["number"] == "116/QĐ-UBND" and rec["legal_basis"][0]["date"] == "2025-07-11"
+    assert rec["signer_authority"] == "TM." and rec["signer_name"] == "Phạm Văn Diện"
+    assert len(rec["recipients"]) == 4 and rec["quality"]["ocr_confidence"] > 70
+
+
+@needs_tesseract
+def test_text_layer_pdf_skips_ocr(tmp_path):
+    inp = tmp_path / "in"
+    inp.mkdir()
+    shutil.copy(SAMPLES / "textlayer" / "004_63baf3d53428361f.pdf", inp / "searchable.pdf")
+    out = tmp_path / "out"
+    assert main(["run", str(inp), "-o", str(out), "-q"]) == ExitCode.ok
+    rec = _records(out)["searchable.pdf"]
+    assert rec["text_source"] == "text-layer" and rec["signer_name"] == "Nguyễn Hữu Phúc"
+
+
+@needs_tesseract
+def test_doctor_passes():
+    assert main(["doctor"]) == ExitCode.ok
