@@ -34,6 +34,7 @@ class RunOptions:
     executor: str = "local"  # local | dask
     scheduler: str = ""      # tcp://host:port for dask
     max_retries: int = 2     # re-runs of a page whose worker died
+    reprocess: bool = False  # re-derive records of finished files from their cached pages
 
     def record_key(self, lexicon_id: str) -> str:
         return f"vnplans {__version__}; {self.ocr.key()}; restore={int(self.restore)}; {lexicon_id}"
@@ -166,7 +167,7 @@ class Runner:
             sha = old.sha256
         else:
             sha = inputs.sha256(f.path)
-        if old and old.sha256 == sha and old.status == "done" and old.settings == self.rec_key \
+        if not self.opt.reprocess and old and old.sha256 == sha and old.status == "done" and old.settings == self.rec_key \
                 and cat.has_record(f.source, sha, self.rec_key):
             cat.mark_seen(f.source, run_id)
             self.stats["skipped"] += 1

@@ -106,7 +106,7 @@ def cmd_run(args) -> int:
     ocr = OcrSettings(lang=args.lang, dpi=args.dpi, psm=args.psm, timeout=args.page_timeout,
                       retry=not args.no_retry)
     opts = RunOptions(jobs=args.jobs or 0, ocr=ocr, excludes=tuple(args.exclude), restore=not args.no_restore,
-                      executor=args.executor, scheduler=args.scheduler or "")
+                      executor=args.executor, scheduler=args.scheduler or "", reprocess=args.reprocess)
     if opts.executor == "dask" and not opts.scheduler:
         _err("--executor dask needs --scheduler tcp://HOST:PORT")
         return ExitCode.bad_args
@@ -205,6 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--page-timeout", type=float, default=180.0, help="seconds per Tesseract call (default 180)")
     r.add_argument("--no-retry", action="store_true", help="no second OCR try on poor pages")
     r.add_argument("--no-restore", action="store_true", help="skip diacritic restoration / OCR correction")
+    r.add_argument("--reprocess", action="store_true",
+                   help="re-derive records of finished files (cached OCR pages are reused, not redone)")
     r.add_argument("--exclude", action="append", default=["*.gt.txt"], metavar="GLOB",
                    help="file names to skip (default: *.gt.txt ground-truth files)")
     r.add_argument("--executor", choices=["local", "dask"], default="local")

@@ -38,6 +38,16 @@ _MD_EMPH = regex.compile(r"\*{2,3}|(?<![\p{L}\p{N}])__|__(?![\p{L}\p{N}])|(?m)^\
 _MD_QUOTE = regex.compile(r"(?m)^[ \t]*>[ \t]?")
 
 
+_LOOKALIKES = str.maketrans({"\u00d0": "Đ", "\u0189": "Đ", "\u00f0": "đ", "\u2010": "-", "\u2011": "-",
+                             "\u00ad": ""})
+
+
+@fixer
+def fix_lookalikes(text: str) -> str:
+    """Characters Vietnamese never uses that OCR writes for its own: 'Ð' (eth) for 'Đ', odd hyphens."""
+    return text.translate(_LOOKALIKES)
+
+
 @fixer
 def strip_markdown(text: str) -> str:
     """Markdown export marks (headings, bold/italic stars, quotes) removed, text kept."""
@@ -142,7 +152,7 @@ def squeeze_blank_lines(text: str) -> str:
     return regex.sub(r"\n{3,}", "\n\n", text).strip("\n") + "\n"
 
 
-ORDER = ("unicode_nfc", "strip_markdown", "strip_line_ends", "drop_page_numbers",
+ORDER = ("unicode_nfc", "fix_lookalikes", "strip_markdown", "strip_line_ends", "drop_page_numbers",
          "collapse_double_spacing", "dehyphenate", "join_wrapped_lines", "squeeze_blank_lines")
 
 

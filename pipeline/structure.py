@@ -36,13 +36,13 @@ NAME_WORD = r"[\p{Lu}][\p{Ll}\p{M}]*"
 PROPER = rf"{NAME_WORD}(?:\s+{NAME_WORD}){{0,4}}"
 
 _ROMAN = regex.compile(r"^([IVXL]{1,5})\s*[.)/:]\s*(.*)$")
-_ROMAN_OCR = regex.compile(r"^([IVXLl1H]{1,5})\s*[.)]\s*(\p{Lu}{2,}.*)$")
+_ROMAN_OCR = regex.compile(r"^([IVXLl1H]{1,5})(?:\s*[.)]\s*|\s+)(\p{Lu}{2,}.*)$")
 _NUM = regex.compile(r"^(\d{1,2})\s*[.)/]\s*(?!\d)(.*)$")
 _SUBNUM = regex.compile(r"^(\d{1,2}\.\d{1,2})\.?\s+(.*)$")
 _LETTER = regex.compile(r"^([a-zđ])\)\s*(.*)$")
 _BULLET = regex.compile(r"^[-–—•+∙·*]\s*(.*)$")
 _CLOSING = regex.compile(r"\./\.\s*$|^Trên\s+đây\s+là")
-_RECIPIENTS = regex.compile(r"^Nơi\s+nhận\s*[:;.,]?\s*(.*)$", regex.I)
+_RECIPIENTS = regex.compile(r"^[*_\s]*Nơi\s+nhận\s*[:;.,]?[*_]*\s*(.*)$", regex.I)
 _AUTHORITY = regex.compile(r"\b(TM|KT|TL|TUQ|Q)\s*\.\s*(.*)$")
 
 
@@ -111,7 +111,7 @@ def find_type_line(lines: tuple[str, ...]) -> int:
 
 # ---------------------------------------------------------------- header rules
 
-_NUMBER = regex.compile(r"\bS[ốôoóồ6]\s*[:.]?\s*(\d*)\s*/\s*((?:\d{4}/)?[\p{Lu}Đ][\p{L}\d]*(?:[-–.][\p{Lu}Đ\d][\p{L}\d]*)*)")
+_NUMBER = regex.compile(r"\bS[ốôoóồ6]\s*[:.]?\s*(\d*)\s*(?:/\s*|(?=[\p{Lu}Đ][\p{L}\d]*-))((?:\d{4}/)?[\p{Lu}Đ][\p{L}\d]*(?:[-–.][\p{Lu}Đ\d][\p{L}\d]*)*)")
 _DATE_LINE = regex.compile(r"(?:^|[\s|])([^,|]{0,60}?)\s*,\s*ngày\s*(\d{0,2})\s*tháng\s*(\d{0,2})\s*năm\s*(\d{4})")
 
 
@@ -275,16 +275,14 @@ class _Node:
 
 
 def rule_roman_heading(line: str, expected: int) -> tuple[str, str] | None:
-    """'II. NỘI DUNG' -> ('II', 'NỘI DUNG'); OCR misreads of the expected numeral ('I11.', 'H.')
-    are accepted when the heading is in capitals."""
+    """'II. NỘI DUNG' -> ('II', 'NỘI DUNG'). A heading in capitals after a numeral OCR has
+    garbled ('I11.', 'H.', 'II.' for 'III.') is taken as the next section, numbered as expected."""
     m = _ROMAN.match(line)
-    if m and (is_caps(m.group(2)) or not m.group(2)) and roman_value(m.group(1)) == expected:
+    if m and roman_value(m.group(1)) == expected and (not m.group(2) or is_caps(m.group(2))):
         return m.group(1), m.group(2)
     m = _ROMAN_OCR.match(line)
-    if m and is_caps(m.group(2)):
-        raw = m.group(1)
-        if len(raw) == len(to_roman(expected)) or raw == "H" and expected == 2:
-            return to_roman(expected), m.group(2)
+    if m and is_caps(m.group(2)) and len(m.group(2).split()) >= 1 and len(m.group(1)) <= len(to_roman(expected)) + 1:
+        return to_roman(expected), m.group(2)
     return None
 
 

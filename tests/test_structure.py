@@ -53,7 +53,8 @@ def test_place_date_two_column_row():
 def test_roman_heading_ocr_misreads():
     assert rule_roman_heading("I11. TỔ CHỨC THỰC HIỆN", 3) == ("III", "TỔ CHỨC THỰC HIỆN")
     assert rule_roman_heading("H. NỘI DUNG", 2) == ("II", "NỘI DUNG")
-    assert rule_roman_heading("II. NỘI DUNG", 3) is None
+    assert rule_roman_heading("II. TỔ CHỨC THỰC HIỆN", 3) == ("III", "TỔ CHỨC THỰC HIỆN")
+    assert rule_roman_heading("II. Nội dung thường", 3) is None
 
 
 def test_event_month():
