@@ -106,7 +106,7 @@ _BLOCK_START = regex.compile(
     r"""^(?:[-–—•+∙·]\s*\S            # bullet
         |(?:\d{1,2}|[IVXLivxl]{1,5}|[a-zđ])[.)](?:\s|$)   # 1.  II.  a)
         |\d{1,2}\.\d{1,2}\.?\s        # 1.1.
-        |(?:Nơi\s+nhận|Căn\s+cứ|Thực\s+hiện|Số\s*:|Số\s+\d|(?:TM|KT|TL|TUQ)\.|Điều\s+\d|Chương\s|Mục\s+\d)
+        |(?:Nơi\s+nhận|Căn\s+cứ|Thực\s+hiện|Kính\s+gửi|Số\s*:|Số\s+\d|(?:TM|KT|TL|TUQ)\.|Điều\s+\d|Chương\s|Mục\s+\d)
         )""", regex.X)
 _ENDS_PARAGRAPH = regex.compile(r"[.;:!?]$|\./\.$")
 

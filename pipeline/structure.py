@@ -532,6 +532,7 @@ def rule_recipients(lines: tuple[str, ...], start: int) -> tuple[list[str], list
     return [r for r in recips if r], sign, i
 
 
+_POSITION = regex.compile(r"^[\p{Lu}][\p{Lu}\p{M}\s.]{1,60}$")  # capitals only: no bullet, digits or lists
 _PERSON = regex.compile(rf"^{NAME_WORD}(?:\s+{NAME_WORD}){{1,4}}$")
 
 
@@ -546,7 +547,7 @@ def rule_signer(sign_lines: list[str]) -> tuple[str, str, str]:
             if rest and not position:
                 position = rest
             continue
-        if is_caps(ln) and not MOTTO.search(ln):
+        if is_caps(ln) and not MOTTO.search(ln) and _POSITION.match(ln):
             position = ln
         elif _PERSON.match(ln) and not is_caps(ln):
             name = ln
