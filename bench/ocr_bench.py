@@ -2,7 +2,7 @@
 """Pages per second of `vnplans run` on the sample scans vs bare `tesseract` on the same pages.
 
 Both sides use the same number of processes (--jobs, default = cores) and
-OMP_THREAD_LIMIT=1. Bare Tesseract gets the pages already rendered (300 dpi PNG) and only
+OMP_THREAD_LIMIT=1. Bare Tesseract gets the pages already rendered (300 dpi PGM) and only
 writes text; vnplans renders, OCRs (with word boxes), corrects, parses, writes the catalog
 and exports. Also times a re-run on the finished catalog.
 Usage: python bench/ocr_bench.py [--jobs N] [INPUT_DIR]
@@ -36,8 +36,8 @@ def main() -> None:
     pdfs = sorted(Path(a.input).rglob("*.pdf"))
     with tempfile.TemporaryDirectory() as tmp:
         for i, pdf in enumerate(pdfs):
-            subprocess.run(["pdftoppm", "-r", "300", "-gray", "-png", str(pdf), f"{tmp}/d{i:03d}"], check=True)
-        imgs = sorted(str(p) for p in Path(tmp).glob("*.png"))
+            subprocess.run(["pdftoppm", "-r", "300", "-gray", str(pdf), f"{tmp}/d{i:03d}"], check=True)
+        imgs = sorted(str(p) for p in Path(tmp).glob("*.pgm"))
         t0 = time.perf_counter()
         with ProcessPoolExecutor(a.jobs) as ex:
             n = sum(ex.map(tess, imgs))
@@ -51,7 +51,7 @@ def main() -> None:
         subprocess.run(cmd, check=False, cwd=ROOT)
         rerun = time.perf_counter() - t0
     print(f"{len(pdfs)} PDFs, {n} pages, {a.jobs} processes")
-    print(f"bare tesseract (pre-rendered PNG): {bare:7.1f} s  {n / bare:.3f} pages/s")
+    print(f"bare tesseract (pre-rendered PGM): {bare:7.1f} s  {n / bare:.3f} pages/s")
     print(f"vnplans run (render+OCR+correct+parse+export): {full:7.1f} s  {n / full:.3f} pages/s")
     print(f"ratio vnplans/bare pages per second: {bare / full:.2f}")
     print(f"re-run on the finished catalog: {rerun:.1f} s ({100 * rerun / full:.1f} % of the first run)")

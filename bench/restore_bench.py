@@ -29,7 +29,15 @@ def pyvi_restore():
         from pyvi import ViUtils
     except ImportError:
         return None
-    return lambda t: "\n".join(ViUtils.add_accents(ln) if ln.strip() else ln for ln in t.split("\n"))
+
+    def line(ln: str) -> str:  # pyvi raises on some OCR characters: then give it the folded line
+        for attempt in (ln, strip_marks(ln)):
+            try:
+                return ViUtils.add_accents(attempt) if attempt.strip() else attempt
+            except (KeyError, ValueError, IndexError):
+                continue
+        return ln
+    return lambda t: "\n".join(line(ln) for ln in t.split("\n"))
 
 
 def fmt(x: float) -> str:

@@ -146,6 +146,42 @@ def _continues(prev: str, nxt: str, full: float) -> bool:
     return len(prev) >= 0.75 * full
 
 
+def roman_value(s: str) -> int:
+    vals = {"I": 1, "V": 5, "X": 10, "L": 50}
+    total = 0
+    for i, c in enumerate(s):
+        v = vals[c]
+        total += -v if i + 1 < len(s) and vals[s[i + 1]] > v else v
+    return total
+
+
+def to_roman(n: int) -> str:
+    out = ""
+    for v, r in ((50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+        while n >= v:
+            out, n = out + r, n - v
+    return out
+
+
+_ROMAN_HEAD = regex.compile(r"^([IVXLl1H|]{1,5})(\s*[.)]\s*|\s+)(?=\p{Lu}{2,})")
+
+
+@fixer
+def renumber_roman_headings(text: str) -> str:
+    """Section headings 'I.', 'II.', 'III.' in capitals, numbered again in order when OCR garbled
+    a numeral ('H.' or 'II.' for the second or third); only in a sequence that starts at 'I.'."""
+    lines = text.split("\n")
+    heads = [i for i, ln in enumerate(lines) if _ROMAN_HEAD.match(ln) and _is_caps(ln)]
+    if len(heads) < 2 or _ROMAN_HEAD.match(lines[heads[0]]).group(1) != "I":
+        return text
+    for k, i in enumerate(heads, 1):
+        m = _ROMAN_HEAD.match(lines[i])
+        want = to_roman(k)
+        if m.group(1) != want:
+            lines[i] = want + ". " + lines[i][m.end():]
+    return "\n".join(lines)
+
+
 @fixer
 def squeeze_blank_lines(text: str) -> str:
     """At most one blank line in a row; none at the start or end."""
@@ -153,7 +189,7 @@ def squeeze_blank_lines(text: str) -> str:
 
 
 ORDER = ("unicode_nfc", "fix_lookalikes", "strip_markdown", "strip_line_ends", "drop_page_numbers",
-         "collapse_double_spacing", "dehyphenate", "join_wrapped_lines", "squeeze_blank_lines")
+         "collapse_double_spacing", "dehyphenate", "join_wrapped_lines", "renumber_roman_headings", "squeeze_blank_lines")
 
 
 def normalize(text: str, explain: bool = False) -> str | tuple[str, list[str]]:

@@ -39,7 +39,8 @@ _ENDS_IN_PUNCT = regex.compile(r"[^\p{L}\p{M}\p{N}€¢©]$")
 _VOWEL = regex.compile(r"[AEIOUYĂÂÊÔƠƯ]")
 
 BEAM = 8
-MAX_CANDIDATES = 6
+MAX_CANDIDATES = 8
+PRUNE = 9.0       # nats behind the best state at which a beam state is dropped
 NAME_BONUS = 3.0  # nats for a capitalised pair found in place or person names
 FIXED = "\x00"   # prefix of a context-only token in a run
 
@@ -207,7 +208,10 @@ class Restorer:
                     old = nxt.get(k)
                     if old is None or sc > old[0]:
                         nxt[k] = (sc, b, cid, (item, back))
-            beams = sorted(nxt.values(), key=_first, reverse=True)[:BEAM] if len(nxt) > BEAM else list(nxt.values())
+            beams = sorted(nxt.values(), key=_first, reverse=True)[:BEAM]
+            floor = beams[0][0] - PRUNE
+            if beams[-1][0] < floor:  # states far behind the best one cannot win: drop them
+                beams = [x for x in beams if x[0] >= floor]
         e_id = lex.ids["</s>"]
         best = max(beams, key=lambda x: x[0] + logp(x[1], x[2], e_id))
         out = []
@@ -310,7 +314,20 @@ def restore(text: str, lex: Lexicon | Restorer, tone_style: str = "keep", mode: 
 
 
 def _kind(w: str, lex: Lexicon) -> str:
-    """'number', 'protect' (acronyms, roman numerals, codes) or 'word'."""
+    """'number', 'protect' (acronyms, roman numerals, codes) or 'word' (cached per lexicon)."""
+    cache = _KIND_CACHE.setdefault(lex.ident, {})
+    k = cache.get(w)
+    if k is None:
+        if len(cache) > 500_000:
+            cache.clear()
+        k = cache[w] = _kind_uncached(w, lex)
+    return k
+
+
+_KIND_CACHE: dict[str, dict[str, str]] = {}
+
+
+def _kind_uncached(w: str, lex: Lexicon) -> str:
     if _NUMBER.match(w):
         return "number"
     digits = sum(c.isdigit() for c in w)
@@ -336,7 +353,7 @@ def _could_be_word(w: str, lex: Lexicon) -> bool:
 
 
 def _near(lex: Lexicon, f: str):
-    return [k for k, _, _ in process.extract(f, list(lex.by_fold), scorer=Levenshtein.distance,
+    return [k for k, _, _ in process.extract(f, _restorer(lex).fold_keys, scorer=Levenshtein.distance,
                                              score_cutoff=1, limit=3)]
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import regex
 
+from .normalize import roman_value, to_roman
 from .records import Assignment, LegalRef, PlanRecord, Section
 
 # ---------------------------------------------------------------- vocabulary
@@ -57,23 +58,6 @@ def sentence_case(s: str) -> str:
 def is_caps(line: str) -> bool:
     letters = [c for c in line if c.isalpha()]
     return len(letters) >= 2 and sum(c.isupper() for c in letters) / len(letters) > 0.8
-
-
-def roman_value(s: str) -> int:
-    vals = {"I": 1, "V": 5, "X": 10, "L": 50}
-    total = 0
-    for i, c in enumerate(s):
-        v = vals[c]
-        total += -v if i + 1 < len(s) and vals[s[i + 1]] > v else v
-    return total
-
-
-def to_roman(n: int) -> str:
-    out = ""
-    for v, r in ((50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
-        while n >= v:
-            out, n = out + r, n - v
-    return out
 
 
 # ---------------------------------------------------------------- the parsed layout

@@ -19,9 +19,9 @@ def ocr(job):
     pdf, lang, out = job
     env = dict(os.environ, OMP_THREAD_LIMIT="1")
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run(["pdftoppm", "-r", "300", "-gray", "-png", str(pdf), f"{tmp}/p"], check=True)
+        subprocess.run(["pdftoppm", "-r", "300", "-gray", str(pdf), f"{tmp}/p"], check=True)
         pages = []
-        for img in sorted(Path(tmp).glob("p-*.png")):
+        for img in sorted(Path(tmp).glob("p-*.pgm")):
             r = subprocess.run(["tesseract", str(img), "-", "-l", lang], capture_output=True, env=env, check=True)
             pages.append(r.stdout.decode("utf-8"))
     out.parent.mkdir(parents=True, exist_ok=True)
