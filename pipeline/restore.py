@@ -208,7 +208,7 @@ class Restorer:
                     old = nxt.get(k)
                     if old is None or sc > old[0]:
                         nxt[k] = (sc, b, cid, (item, back))
-            beams = sorted(nxt.values(), key=_first, reverse=True)[:BEAM]
+            beams = sorted(nxt.values(), key=_first, reverse=True)[:BEAM] if len(nxt) > 1 else list(nxt.values())
             floor = beams[0][0] - PRUNE
             if beams[-1][0] < floor:  # states far behind the best one cannot win: drop them
                 beams = [x for x in beams if x[0] >= floor]
@@ -247,7 +247,8 @@ def restore(text: str, lex: Lexicon | Restorer, tone_style: str = "keep", mode: 
     doc_style = _style(text)
     out_lines: list[str] = []
     corrections: list[Correction] = []
-    tokens = known = 0
+    syllables = r.lex.syllables
+    stats = [0, 0]  # word tokens, known syllables after correction
     for ln_no, line in enumerate(text.split("\n"), 1):
         pieces: list[tuple[int, int, str]] = []  # (start, end, replacement)
         run: list[tuple[int, int, str | None, str]] = []  # (start, end, word or None, context token)
@@ -261,17 +262,16 @@ def restore(text: str, lex: Lexicon | Restorer, tone_style: str = "keep", mode: 
             for (s, e, orig, _), (cand, cost, why) in zip(run, best):
                 if orig is None:
                     continue
-                new = case_like(orig, cand) if why != "keep" else orig
+                if cand in syllables:
+                    stats[1] += 1
+                if why == "keep" or (tone_style == "keep" and cand == orig.lower()):
+                    continue
+                new = case_like(orig, cand)
                 if tone_style == "old" or (tone_style == "keep" and (
-                        _OLD_STYLE.search(orig) or (not _NEW_STYLE.search(orig) and doc_style == "old"))):
+                        _OLD_STYLE.search(orig) or (doc_style == "old" and not _NEW_STYLE.search(orig)))):
                     new = tone_old(new)
-                elif tone_style == "new":
-                    new = tone_new(new)
-                elif tone_style == "keep" and _NEW_STYLE.search(orig) is None and _OLD_STYLE.search(orig) is None \
-                        and doc_style == "new":
-                    new = tone_new(new)
-                if new != orig and tone_new(new) == tone_new(orig) and tone_style == "keep":
-                    new = orig
+                if tone_style == "keep" and tone_new(new) == tone_new(orig):
+                    continue  # only the tone placement differs: keep it as written
                 if new != orig:
                     pieces.append((s, e, new))
                     corrections.append(Correction(ln_no, s + 1, orig, new, why or "diacritics", round(cost, 2)))
@@ -298,7 +298,7 @@ def restore(text: str, lex: Lexicon | Restorer, tone_style: str = "keep", mode: 
                     low = w.lower()
                     run.append((s, e, None, low if low in r.lex.ids else "<unk>"))
                     continue
-                tokens += 1
+                stats[0] += 1
                 run.append((s, e, w, ""))
             if _ENDS_IN_PUNCT.search(chunk):
                 flush()
@@ -307,10 +307,7 @@ def restore(text: str, lex: Lexicon | Restorer, tone_style: str = "keep", mode: 
         for s, e, rep in sorted(pieces, reverse=True):
             new_line = new_line[:s] + rep + new_line[e:]
         out_lines.append(new_line)
-        for w in _WORD.findall(new_line):
-            if _kind(w, r.lex) == "word" and tone_new(w.lower()) in r.lex.syllables:
-                known += 1
-    return Restored("\n".join(out_lines), tuple(corrections), tokens, min(known, tokens))
+    return Restored("\n".join(out_lines), tuple(corrections), stats[0], min(stats[1], stats[0]))
 
 
 def _kind(w: str, lex: Lexicon) -> str:
