@@ -44,8 +44,9 @@ _LOOKALIKES = str.maketrans({"\u00d0": "Đ", "\u0189": "Đ", "\u00f0": "đ", "\u
 
 @fixer
 def fix_lookalikes(text: str) -> str:
-    """Characters Vietnamese never uses that OCR writes for its own: 'Ð' (eth) for 'Đ', odd hyphens."""
-    return text.translate(_LOOKALIKES)
+    """Characters Vietnamese never uses that OCR writes for its own: 'Ð' (eth) for 'Đ' (an eth
+    beside a 'Đ' is the same letter read twice: 'QĐÐ' -> 'QĐ'), odd hyphens."""
+    return regex.sub(r"ĐÐ|ÐĐ", "Đ", text).translate(_LOOKALIKES)
 
 
 @fixer
@@ -65,6 +66,22 @@ def strip_line_ends(text: str) -> str:
 
 
 _PAGE_NO = regex.compile(r"(?im)^(?:[-–—]\s*)?(?:trang\s+)?\d{1,3}(?:\s*/\s*\d{1,3})?(?:\s*[-–—])?$")
+
+
+_NOISE_LINE = regex.compile(r"^[^\p{L}\p{N}]{1,6}$")
+_ODD_BULLET = regex.compile(r"(?m)^[~•∙·–—]\s*'?\s*(?=\p{L})|^-\s*['`]\s*(?=\p{L})")
+
+
+@fixer
+def drop_noise_lines(text: str) -> str:
+    """Lines of a few stray marks OCR made of specks or seals ('~', '` :'), removed."""
+    return "\n".join("" if _NOISE_LINE.match(ln.strip()) and "./." not in ln else ln for ln in text.split("\n"))
+
+
+@fixer
+def unify_bullets(text: str) -> str:
+    """List items OCR started with '~', '•', '—' or "-'" start with '- '."""
+    return _ODD_BULLET.sub("- ", text)
 
 
 @fixer
@@ -108,6 +125,7 @@ _BLOCK_START = regex.compile(
         |\d{1,2}\.\d{1,2}\.?\s        # 1.1.
         |(?:Nơi\s+nhận|Căn\s+cứ|Thực\s+hiện|Kính\s+gửi|Số\s*:|Số\s+\d|(?:TM|KT|TL|TUQ)\.|Điều\s+\d|Chương\s|Mục\s+\d)
         )""", regex.X)
+_SECTION_HEAD = regex.compile(r"^(?:[IVXL]{1,5}|\d{1,2})\s*[.)]\s+\p{Lu}")
 _ENDS_PARAGRAPH = regex.compile(r"[.;:!?]$|\./\.$")
 
 
@@ -139,6 +157,9 @@ def join_wrapped_lines(text: str) -> str:
 
 
 def _continues(prev: str, nxt: str, full: float) -> bool:
+    if _is_caps(prev) and _is_caps(nxt) and _SECTION_HEAD.match(prev) and not _BLOCK_START.match(nxt) \
+            and not _ENDS_PARAGRAPH.search(prev):
+        return True  # a section heading in capitals split over two lines
     if _ENDS_PARAGRAPH.search(prev) or _BLOCK_START.match(nxt) or _is_caps(nxt) or _is_caps(prev):
         return False
     if nxt[0].islower():
@@ -188,7 +209,8 @@ def squeeze_blank_lines(text: str) -> str:
     return regex.sub(r"\n{3,}", "\n\n", text).strip("\n") + "\n"
 
 
-ORDER = ("unicode_nfc", "fix_lookalikes", "strip_markdown", "strip_line_ends", "drop_page_numbers",
+ORDER = ("unicode_nfc", "fix_lookalikes", "strip_markdown", "strip_line_ends", "drop_noise_lines",
+         "unify_bullets", "drop_page_numbers",
          "collapse_double_spacing", "dehyphenate", "join_wrapped_lines", "renumber_roman_headings", "squeeze_blank_lines")
 
 

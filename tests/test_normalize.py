@@ -47,3 +47,27 @@ def test_idempotent_on_seeds(path):
 def test_explain_names_fixers():
     _, applied = normalize("**A**\n", explain=True)
     assert "strip_markdown" in applied
+
+
+def test_heading_split_over_two_lines_is_joined():
+    assert normalize("III. THỜI GIAN, ĐỊA ĐIỂM,\nTHÀNH PHẦN\n1. Thời gian: x.\n").splitlines()[0] == \
+        "III. THỜI GIAN, ĐỊA ĐIỂM, THÀNH PHẦN"
+
+
+def test_stray_marks_and_odd_bullets():
+    out = normalize("- Bộ Tài chính;\n~Các sở ban ngành;\n-'Cơ quan TW;\n` :\n- Lưu: VT.\n./.\n")
+    assert out.splitlines() == ["- Bộ Tài chính;", "- Các sở ban ngành;", "- Cơ quan TW;", "", "- Lưu: VT.", "./."]
+
+
+@pytest.mark.parametrize("text", [
+    "TM. ỦY BAN NHÂN DÂN\nCHỦ TỊCH\n",
+    "Số: 129/KH-UBND\n",
+    "1. Thời gian: Dự kiến tổ chức trong tháng 12/2025.\n2. Địa điểm: Hội trường.\n",
+    "- Lưu: VT, VHXH.\n",
+])
+def test_clean_text_does_not_change(text):
+    assert normalize(text) == text
+
+
+def test_lookalike_eth():
+    assert normalize("Quyết định số 36/QĐÐ-UBND; ÐẢNG ỦY\n") == "Quyết định số 36/QĐ-UBND; ĐẢNG ỦY\n"
