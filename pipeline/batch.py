@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterator
 
-from . import __version__, inputs, poppler, textlayer
+from . import __version__, inputs, poppler, tesseract, textlayer
 from .errors import InputFileError, OutputError, VnplansError
 from .export import write_all
 from .normalize import normalize
@@ -207,6 +207,8 @@ class Runner:
         pages = [cat.page(doc.row.sha256, p, self.ocr_key) for p in range(1, doc.row.pages + 1)]
         pages = [p if p is not None else PageResult(i + 1, "", error="page missing")
                  for i, p in enumerate(pages)]
+        # the page text is rebuilt from the stored word boxes, so layout rules apply on --reprocess
+        pages = [replace(p, text=tesseract.lines_text(p.words)) if p.words else p for p in pages]
         layer = all(p.engine == TEXT_LAYER for p in pages if not p.error)
         self._finish(cat, doc.row, pages, TEXT_LAYER if layer else "ocr")
 

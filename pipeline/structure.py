@@ -96,7 +96,9 @@ def find_type_line(lines: tuple[str, ...]) -> int:
 # ---------------------------------------------------------------- header rules
 
 _NUMBER = regex.compile(r"\bS[ốôoóồ6]\s*[:.]?\s*(\d*)\s*(?:/\s*|(?=[\p{Lu}Đ][\p{L}\d]*-))((?:\d{4}/)?[\p{Lu}Đ][\p{L}\d]*(?:[-–.][\p{Lu}Đ\d][\p{L}\d]*)*)")
-_DATE_LINE = regex.compile(r"(?:^|[\s|])([^,|]{0,60}?)\s*,\s*ngày\s*(\d{0,2})\s*tháng\s*(\d{0,2})\s*năm\s*(\d{4})")
+_SO_LINE = regex.compile(r"^S[ốôoóồ6]\s*[:.]")
+_NUMBER_GARBLED = regex.compile(r"\bS[ốôoóồ6]\s*[:.]\s*[^\s/]{0,4}\s*/\s*([\p{Lu}Đ][\p{L}\d]*(?:[-–.][\p{Lu}Đ\d][\p{L}\d]*)*)")
+_DATE_LINE = regex.compile(r"(?:^|[\s|])([^,|]{0,60}?)\s*,\s*ngày\s*(\d{0,2})[^\s\d,]{0,3}\s*tháng\s*(\d{0,2})[^\s\d,]{0,3}\s*năm\s*(\d{4})")
 
 
 def rule_number_symbol(header: list[str]) -> tuple[str, str]:
@@ -105,6 +107,10 @@ def rule_number_symbol(header: list[str]) -> tuple[str, str]:
         m = _NUMBER.search(ln)
         if m:
             return m.group(1), m.group(2)
+    for ln in header:  # a handwritten number OCR could not read: the symbol still counts
+        m = _NUMBER_GARBLED.search(ln)
+        if m:
+            return "", m.group(1)
     return "", ""
 
 
@@ -119,7 +125,7 @@ def rule_place_date(header: list[str]) -> tuple[str, str]:
         if num:
             place = place[num.end():]
         place = MOTTO.sub("", place).strip(" -–—|:;")
-        day, month, year = m.group(2), m.group(3), m.group(4)
+        day, month, year = m.group(2), m.group(3), m.group(4)  # garbled (handwritten) parts count as blank
         if month and 1 <= int(month) <= 12:
             date = f"{year}-{int(month):02d}"
             if day and 1 <= int(day) <= 31:
@@ -139,7 +145,7 @@ def rule_issuer_from_header(header: list[str]) -> tuple[str, str, str]:
     """Header rows 'ỦY BAN NHÂN DÂN' / 'XÃ ĐẠI SƠN' (motto columns removed) -> issuer, level, name."""
     left = []
     for ln in header:
-        if _NUMBER.search(ln) or _DATE_LINE.search(ln):
+        if _NUMBER.search(ln) or _DATE_LINE.search(ln) or _SO_LINE.match(ln):
             break
         part = MOTTO.sub("|", ln).split("|")[0].strip(" -–—")
         if part and is_caps(part):
@@ -491,7 +497,7 @@ def rule_recipients(lines: tuple[str, ...], start: int) -> tuple[list[str], list
         return [], [], len(lines)
     recips: list[str] = []
     sign: list[str] = []
-    head = _RECIPIENTS.match(lines[start]).group(1).strip(" ,")
+    head = _RECIPIENTS.match(lines[start]).group(1).strip(" ,|")
     if head:
         sign.append(head)
     i = start + 1
@@ -504,6 +510,9 @@ def rule_recipients(lines: tuple[str, ...], start: int) -> tuple[list[str], list
         if not b and not (recips and regex.match(r"^\p{Ll}", ln)):
             break
         item = b.group(1) if b else ln
+        if " | " in item:  # the signature column read on the same row
+            item, _, right = item.partition(" | ")
+            sign.append(right.strip())
         m = _SIGN_CAPS.search(item)
         if m:
             sign.append(m.group(1).strip())

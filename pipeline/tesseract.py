@@ -67,9 +67,24 @@ def osd_rotation(image: Image.Image, timeout: float = 60) -> int:
     return int(info.get("rotate", 0)) % 360
 
 
+COLUMN_GAP = 0.08  # a gap wider than this share of the page width separates two columns
+
+
 def lines_text(ws: tuple[Word, ...]) -> str:
-    """The page text: one line per OCR line, words separated by single spaces."""
-    lines: dict[int, list[str]] = {}
+    """The page text: one line per OCR line, words separated by single spaces. Where one line
+    spans two columns (a header or signature row read across), ' | ' marks the column break."""
+    if not ws:
+        return ""
+    width = max(w.left + w.width for w in ws) - min(w.left for w in ws)
+    lines: dict[int, list[Word]] = {}
     for w in ws:
-        lines.setdefault(w.line, []).append(w.text)
-    return "\n".join(" ".join(v) for _, v in sorted(lines.items()))
+        lines.setdefault(w.line, []).append(w)
+    out = []
+    for _, line in sorted(lines.items()):
+        line.sort(key=lambda w: w.left)
+        parts = [line[0].text]
+        for prev, w in zip(line, line[1:]):
+            gap = w.left - (prev.left + prev.width)
+            parts.append((" | " if width and gap > COLUMN_GAP * width else " ") + w.text)
+        out.append("".join(parts))
+    return "\n".join(out)

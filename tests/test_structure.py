@@ -112,3 +112,19 @@ def test_parser_survives_mutated_seeds(data):
     perm = data.draw(st.permutations(lines))
     drop = data.draw(st.sets(st.integers(0, len(perm) - 1), max_size=10))
     parse("\n".join(l for i, l in enumerate(perm) if i not in drop))
+
+
+def test_garbled_handwritten_number_keeps_symbol():
+    assert rule_number_symbol(["Số: Ø2 /CT-UBND | Quảng Ngãi, ngày 2# tháng? năm 2021"]) == ("", "CT-UBND")
+
+
+def test_column_break_in_recipient_row_goes_to_signature():
+    text = ("KẾ HOẠCH\nTổ chức\nI. MỤC ĐÍCH\n- Một.\nNơi nhận: | KT. CHỦ TỊCH\n- Sở Nội vụ; | PHÓ CHỦ TỊCH\n"
+            "- Lưu: VT. | Bùi Thị Quỳnh Vân\n")
+    r = parse(text)
+    assert r.recipients == ("Sở Nội vụ", "Lưu: VT.")
+    assert (r.signer_authority, r.signer_position, r.signer_name) == ("KT.", "Phó Chủ tịch", "Bùi Thị Quỳnh Vân")
+
+
+def test_handwritten_day_and_month_give_partial_date():
+    assert rule_place_date(["Số: Ø2 /CT-UBND | Quảng Ngãi, ngày 2# tháng? năm 2021"]) == ("Quảng Ngãi", "2021")
