@@ -13,8 +13,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterator
 
-from . import __version__, inputs, poppler, tesseract, textlayer
-from .errors import InputFileError, OutputError, VnplansError
+from . import __version__, inputs, legacy, poppler, tesseract, textlayer
+from .errors import InputFileError, MissingDependencyError, OutputError, VnplansError
 from .export import write_all
 from .normalize import normalize
 from .ocr import OcrSettings, PageTask, ocr_page
@@ -122,9 +122,9 @@ class DaskPool:
         except ImportError as e:
             raise VnplansError("--executor dask needs the 'distributed' package: pip install 'vnplans[dask]'") from e
         try:
-            self.client = Client(scheduler, timeout=30)
+            self.client = Client(scheduler, timeout=15)
         except (OSError, TimeoutError) as e:
-            raise VnplansError(f"cannot reach Dask scheduler {scheduler}: {e}") from e
+            raise MissingDependencyError(f"cannot reach Dask scheduler {scheduler}: {e}") from e
         self.jobs = max(1, sum(self.client.nthreads().values()))
 
     def submit(self, task: PageTask):
@@ -176,9 +176,11 @@ class Runner:
         row = file_row(source=f.source, size=st.st_size, mtime=st.st_mtime, sha256=sha, kind=f.kind)
         if f.kind in ("text", "docx"):
             text = inputs.read_text(f.path) if f.kind == "text" else inputs.read_docx(f.path)
+            text, enc = legacy.fix(text)
+            warn = (f"text in the legacy {enc.upper()} encoding, converted to Unicode",) if enc else ()
             row = replace(row, pages=1)
             cat.upsert_file(row, run_id)
-            self._finish(cat, row, [PageResult(1, text, engine="text")], "text")
+            self._finish(cat, row, [PageResult(1, text, engine="text", warnings=warn)], "text")
             return None
         if f.kind == "pdf":
             n = poppler.page_count(f.path)
@@ -189,7 +191,9 @@ class Runner:
             if missing:
                 for lp in textlayer.read(f.path):
                     if lp.page in missing and lp.is_real:
-                        cat.save_page(sha, self.ocr_key, PageResult(lp.page, lp.text, engine=TEXT_LAYER))
+                        warn = (f"page {lp.page}: text layer in the legacy {lp.legacy.upper()} encoding, "
+                                "converted to Unicode",) if lp.legacy else ()
+                        cat.save_page(sha, self.ocr_key, PageResult(lp.page, lp.text, engine=TEXT_LAYER, warnings=warn))
                         missing.discard(lp.page)
         else:
             n = _image_frames(f.path)

@@ -121,11 +121,20 @@ def cmd_run(args) -> int:
     finally:
         bar.close()
     if not args.quiet:
-        conf = f", mean OCR confidence {s.mean_confidence:.1f}" if s.mean_confidence is not None else ""
-        print(f"{s.files} files: {s.ok} done, {s.skipped} already done, {s.failed} failed; "
-              f"{s.pages} pages ({s.ocr_pages} OCR'd) in {s.seconds:.1f} s{conf}; "
-              f"{s.corrections} corrections -> {args.output}", file=sys.stderr)
+        print(summary_table(s, args.output), file=sys.stderr)
     return ExitCode.some_inputs_failed if s.failed else ExitCode.ok
+
+
+def summary_table(s, output: str) -> str:
+    """The end-of-run summary: documents, pages, time, confidence, corrections."""
+    rate = f" ({s.ocr_pages / s.seconds:.2f} OCR pages/s)" if s.ocr_pages and s.seconds else ""
+    rows = [("documents", f"{s.files}: {s.ok} done, {s.skipped} already done, {s.failed} failed"),
+            ("pages", f"{s.pages} ({s.ocr_pages} OCR'd this run)"),
+            ("time", f"{s.seconds:.1f} s{rate}"),
+            ("confidence", f"{s.mean_confidence:.1f} mean OCR word confidence" if s.mean_confidence is not None else "-"),
+            ("corrections", str(s.corrections)),
+            ("output", f"{output} ({s.records_written} records)")]
+    return "\n".join(f"{k:12s} {v}" for k, v in rows)
 
 
 def cmd_export(args) -> int:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import regex
 
-from . import poppler
+from . import legacy, poppler
 
 _PAGE = regex.compile(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', regex.S)
 _BLOCK = regex.compile(r"<block [^>]*>(.*?)</block>", regex.S)
@@ -32,6 +32,7 @@ class LayerPage:
     letters: int
     coverage: float  # share of the page height spanned by text lines
     latin_share: float
+    legacy: str = ""  # 'tcvn3' or 'vni' when the layer was in a legacy font encoding
 
     @property
     def is_real(self) -> bool:
@@ -54,9 +55,9 @@ def read(path: Path, timeout: float = 60) -> list[LayerPage]:
                     y0, y1 = min(y0, float(ln.group(2))), max(y1, float(ln.group(4)))
             if lines:
                 blocks.append("\n".join(lines))
-        text = "\n\n".join(blocks)
+        text, enc = legacy.fix("\n\n".join(blocks))
         tokens = text.split()
         latin = sum(bool(_LATIN_WORD.match(t)) for t in tokens) / len(tokens) if tokens else 0.0
         pages.append(LayerPage(n, text, len(_LETTER.findall(text)),
-                               max(0.0, y1 - y0) / height if y1 > y0 else 0.0, round(latin, 3)))
+                               max(0.0, y1 - y0) / height if y1 > y0 else 0.0, round(latin, 3), enc))
     return pages

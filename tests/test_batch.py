@@ -49,7 +49,9 @@ def test_rerun_skips_finished_and_export_regenerates(text_batch, tmp_path, capsy
     main(["run", str(text_batch), "-o", str(out), "-q"])
     first = (out / "plans.csv").read_bytes()
     main(["run", str(text_batch), "-o", str(out)])
-    assert "5 already done" in capsys.readouterr().err
+    assert "5 done, 0 already done" not in capsys.readouterr().err
+    main(["run", str(text_batch), "-o", str(out)])
+    assert "0 done, 5 already done, 2 failed" in capsys.readouterr().err
     assert (out / "plans.csv").read_bytes() == first
     (out / "plans.csv").unlink()
     assert main(["export", str(out)]) == ExitCode.ok
