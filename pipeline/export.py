@@ -46,11 +46,46 @@ def _sections(source: str, secs: tuple[Section, ...], prefix: str = "") -> Itera
         yield from _sections(source, s.children, path)
 
 
+class _Table:
+    """A CSV written in chunks through pandas, into a temporary file renamed when complete."""
+
+    CHUNK = 500
+
+    def __init__(self, path: Path, columns: list[str]):
+        self.path, self.columns, self.rows, self.header = path, columns, [], True
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, self.tmp = tempfile.mkstemp(dir=path.parent, prefix="." + path.name, suffix=".tmp")
+        self.f = os.fdopen(fd, "w", encoding="utf-8-sig" if path.suffix == ".csv" else "utf-8", newline="")
+
+    def add(self, row: dict) -> None:
+        self.rows.append(row)
+        if len(self.rows) >= self.CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.rows or self.header:
+            pd.DataFrame(self.rows, columns=self.columns).to_csv(self.f, index=False, header=self.header,
+                                                                 lineterminator="\n")
+            self.rows, self.header = [], False
+
+    def close(self) -> None:
+        self.flush()
+        self.f.close()
+        os.replace(self.tmp, self.path)
+
+    def discard(self) -> None:
+        self.f.close()
+        try:
+            os.unlink(self.tmp)
+        except OSError:
+            pass
+
+
 def _atomic_write(path: Path, write) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix="." + path.name, suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8-sig" if path.suffix == ".csv" else "utf-8", newline="") as f:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             write(f)
         os.replace(tmp, path)
     except BaseException:
@@ -62,32 +97,45 @@ def _atomic_write(path: Path, write) -> None:
 
 
 def write_all(out_dir: Path, records: Iterable[tuple[PlanRecord, str]], errors: list[tuple[str, str]]) -> int:
-    """plans.csv, plans.jsonl, the long tables, text/*.txt and errors.csv; returns the record count."""
+    """plans.csv, plans.jsonl, the long tables, text/*.txt and errors.csv; returns the record count.
+    Records stream through: memory does not grow with the number of documents."""
     out_dir = Path(out_dir)
-    plans, jsonl, assign, parts, legal, secs = [], [], [], [], [], []
+    tables: dict[str, _Table] = {}
+    n = 0
     try:
-        for rec, text in records:
-            plans.append(plans_row(rec))
-            jsonl.append(rec.to_json())
-            for a in rec.assignments:
-                for t in a.tasks or ("",):
-                    assign.append({"source": rec.source, "unit": a.unit, "task": t})
-            parts += [{"source": rec.source, "participant": p} for p in rec.participants]
-            legal += [{"source": rec.source, "type": x.type, "number": x.number, "date": x.date, "issuer": x.issuer}
-                      for x in rec.legal_basis]
-            secs += list(_sections(rec.source, rec.sections))
-            _atomic_write(out_dir / "text" / text_name(rec.source), lambda f, t=text: f.write(t))
+        out_dir.mkdir(parents=True, exist_ok=True)
         tables = {
-            "plans.csv": pd.DataFrame(plans, columns=list(plans_row(PlanRecord(source="")).keys())),
-            "assignments.csv": pd.DataFrame(assign, columns=["source", "unit", "task"]),
-            "participants.csv": pd.DataFrame(parts, columns=["source", "participant"]),
-            "legal_basis.csv": pd.DataFrame(legal, columns=["source", "type", "number", "date", "issuer"]),
-            "sections.csv": pd.DataFrame(secs, columns=["source", "path", "number", "heading", "text"]),
-            "errors.csv": pd.DataFrame(errors, columns=["source", "reason"]),
+            "plans": _Table(out_dir / "plans.csv", list(plans_row(PlanRecord(source="")).keys())),
+            "assignments": _Table(out_dir / "assignments.csv", ["source", "unit", "task"]),
+            "participants": _Table(out_dir / "participants.csv", ["source", "participant"]),
+            "legal": _Table(out_dir / "legal_basis.csv", ["source", "type", "number", "date", "issuer"]),
+            "sections": _Table(out_dir / "sections.csv", ["source", "path", "number", "heading", "text"]),
+            "errors": _Table(out_dir / "errors.csv", ["source", "reason"]),
         }
-        for name, df in tables.items():
-            _atomic_write(out_dir / name, lambda f, df=df: df.to_csv(f, index=False, lineterminator="\n"))
-        _atomic_write(out_dir / "plans.jsonl", lambda f: f.write("".join(j + "\n" for j in jsonl)))
+        fd, jtmp = tempfile.mkstemp(dir=out_dir, prefix=".plans.jsonl", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as jf:
+            for rec, text in records:
+                n += 1
+                tables["plans"].add(plans_row(rec))
+                jf.write(rec.to_json() + "\n")
+                for a in rec.assignments:
+                    for t in a.tasks or ("",):
+                        tables["assignments"].add({"source": rec.source, "unit": a.unit, "task": t})
+                for p in rec.participants:
+                    tables["participants"].add({"source": rec.source, "participant": p})
+                for x in rec.legal_basis:
+                    tables["legal"].add({"source": rec.source, "type": x.type, "number": x.number, "date": x.date,
+                                         "issuer": x.issuer})
+                for row in _sections(rec.source, rec.sections):
+                    tables["sections"].add(row)
+                _atomic_write(out_dir / "text" / text_name(rec.source), lambda f, t=text: f.write(t))
+        os.replace(jtmp, out_dir / "plans.jsonl")
+        for source, reason in errors:
+            tables["errors"].add({"source": source, "reason": reason})
+        for t in tables.values():
+            t.close()
     except OSError as e:
+        for t in tables.values():
+            t.discard()
         raise OutputError(f"cannot write output in {out_dir}: {e.strerror or e}") from e
-    return len(plans)
+    return n

@@ -38,13 +38,13 @@ _MD_EMPH = regex.compile(r"\*{2,3}|(?<![\p{L}\p{N}])__|__(?![\p{L}\p{N}])|(?m)^\
 _MD_QUOTE = regex.compile(r"(?m)^[ \t]*>[ \t]?")
 
 
-_LOOKALIKES = str.maketrans({"\u00d0": "Đ", "\u0189": "Đ", "\u00f0": "đ", "\u2010": "-", "\u2011": "-",
+_LOOKALIKES = str.maketrans({"\u00d0": "Đ", "\u0189": "Đ", "\u00d1": "Đ", "\u00f0": "đ", "\u2010": "-", "\u2011": "-",
                              "\u00ad": ""})
 
 
 @fixer
 def fix_lookalikes(text: str) -> str:
-    """Characters Vietnamese never uses that OCR writes for its own: 'Ð' (eth) for 'Đ' (an eth
+    """Characters Vietnamese never uses that OCR writes for its own: 'Ð' (eth) or 'Ñ' for 'Đ' (an eth
     beside a 'Đ' is the same letter read twice: 'QĐÐ' -> 'QĐ'), odd hyphens."""
     return regex.sub(r"ĐÐ|ÐĐ", "Đ", text).translate(_LOOKALIKES)
 
@@ -69,7 +69,7 @@ _PAGE_NO = regex.compile(r"(?im)^(?:[-–—]\s*)?(?:trang\s+)?\d{1,3}(?:\s*/\s*
 
 
 _NOISE_LINE = regex.compile(r"^[^\p{L}\p{N}]{1,6}$")
-_ODD_BULLET = regex.compile(r"(?m)^[~•∙·–—]\s*'?\s*(?=\p{L})|^-\s*['`]\s*(?=\p{L})")
+_ODD_BULLET = regex.compile(r"(?m)^(?:[~•∙·–—]\s*'?|[~`'.,•·∙_]{1,2}\s*-|-\s*['`])\s*(?=\p{L})")
 
 
 @fixer

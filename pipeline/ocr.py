@@ -40,9 +40,16 @@ class PageTask:
     settings: OcrSettings
 
 
-def load_image(task: PageTask) -> Image.Image:
+def load_image(task: PageTask) -> tuple[Image.Image, int]:
+    """The page image and its resolution: a scanned PDF page's own image when it is the whole
+    page, else the page rendered at the settings' dpi; image files as they are."""
+    dpi = task.settings.dpi
     if task.kind == "pdf":
-        img = poppler.render_page(Path(task.path), task.page, task.settings.dpi, task.settings.timeout)
+        own = poppler.embedded_page_image(Path(task.path), task.page, task.settings.timeout)
+        if own is not None:
+            img, dpi = own
+        else:
+            img = poppler.render_page(Path(task.path), task.page, task.settings.dpi, task.settings.timeout)
     else:
         try:
             img = Image.open(task.path)
@@ -54,10 +61,14 @@ def load_image(task: PageTask) -> Image.Image:
             raise VnplansError(f"unreadable image: {e}") from e
     if img.mode not in ("L", "RGB"):
         img = img.convert("RGB") if img.mode in ("RGBA", "P", "CMYK") else img.convert("L")
+    if task.kind == "image":
+        xdpi = img.info.get("dpi", (0, 0))[0]
+        dpi = int(xdpi) if xdpi and 70 <= xdpi <= 1200 else dpi
     if max(img.size) > MAX_SIDE:
         scale = MAX_SIDE / max(img.size)
         img = img.resize((int(img.width * scale), int(img.height * scale)))
-    return img
+        dpi = max(70, int(dpi * scale))
+    return img, dpi
 
 
 def _score(words: tuple[Word, ...]) -> float:
@@ -77,10 +88,10 @@ def ocr_page(task: PageTask) -> PageResult:
     t0 = time.monotonic()
     s = task.settings
     try:
-        img = load_image(task)
+        img, dpi = load_image(task)
         version = tesseract.version()
-        words = tesseract.words(img, s.lang, s.psm, s.timeout, s.dpi)
-        engine = f"tesseract {version} {s.lang} psm{s.psm} {s.dpi}dpi"
+        words = tesseract.words(img, s.lang, s.psm, s.timeout, dpi)
+        engine = f"tesseract {version} {s.lang} psm{s.psm} {dpi}dpi"
         warnings: list[str] = []
         if s.retry and ((_mean_conf(words) or 0) < 60 or len(words) < 15):
             rot = tesseract.osd_rotation(img, s.timeout)
@@ -94,10 +105,10 @@ def ocr_page(task: PageTask) -> PageResult:
             tries.append((img_for_psm, 6 if s.psm != 6 else 4, " rotated%d" % rot if rot else ""))
             best = _score(words)
             for im, psm, note in tries:
-                w2 = tesseract.words(im, s.lang, psm, s.timeout, s.dpi)
+                w2 = tesseract.words(im, s.lang, psm, s.timeout, dpi)
                 if _score(w2) > best * 1.05:
                     best, words = _score(w2), w2
-                    engine = f"tesseract {version} {s.lang} psm{psm} {s.dpi}dpi{note} (retry)"
+                    engine = f"tesseract {version} {s.lang} psm{psm} {dpi}dpi{note} (retry)"
         if not words:
             warnings.append(f"page {task.page}: no text found")
         return PageResult(task.page, tesseract.lines_text(words), words, _mean_conf(words), engine,

@@ -1,8 +1,10 @@
 """The one wrapper around poppler (pdfinfo, pdftoppm through pdf2image, pdftotext)."""
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 from pdf2image import convert_from_path, pdfinfo_from_path
@@ -65,6 +67,45 @@ def render_page(path: Path, page: int, dpi: int = 300, timeout: float = 120) -> 
     if not imgs:
         raise InputFileError(f"page {page} could not be rendered")
     return imgs[0]
+
+
+_PAGE_SIZE = re.compile(r"Page\s+\d+\s+size:\s+([\d.]+)\s+x\s+([\d.]+)\s+pts")
+
+
+def embedded_page_image(path: Path, page: int, timeout: float = 60) -> tuple[Image.Image, int] | None:
+    """A scanned page's own image and its resolution, when the page is exactly one image
+    covering it: no resampling, and faster than rendering. None otherwise."""
+    _require()
+    try:
+        lst = subprocess.run(["pdfimages", "-list", "-f", str(page), "-l", str(page), str(path)],
+                             capture_output=True, text=True, timeout=timeout)
+        info = subprocess.run(["pdfinfo", "-f", str(page), "-l", str(page), str(path)],
+                              capture_output=True, text=True, timeout=timeout)
+    except (subprocess.TimeoutExpired, OSError):
+        return None
+    rows = [ln.split() for ln in lst.stdout.splitlines()[2:] if ln.strip()]
+    size = _PAGE_SIZE.search(info.stdout)
+    if lst.returncode or len(rows) != 1 or not size or rows[0][2] != "image":
+        return None
+    try:
+        w, h, xppi, yppi = int(rows[0][3]), int(rows[0][4]), int(rows[0][12]), int(rows[0][13])
+    except (ValueError, IndexError):
+        return None
+    pw, ph = float(size.group(1)), float(size.group(2))
+    if xppi < 150 or xppi != yppi or abs(w / xppi * 72 - pw) > 0.05 * pw or abs(h / yppi * 72 - ph) > 0.05 * ph:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            subprocess.run(["pdfimages", "-all", "-f", str(page), "-l", str(page), str(path), f"{tmp}/i"],
+                           capture_output=True, timeout=timeout, check=True)
+            files = sorted(Path(tmp).iterdir())
+            if len(files) != 1 or files[0].suffix not in (".jpg", ".png", ".tif", ".pbm", ".pgm", ".ppm"):
+                return None
+            img = Image.open(files[0])
+            img.load()
+        except (subprocess.SubprocessError, OSError):
+            return None
+    return img, xppi
 
 
 def text_layout(path: Path, timeout: float = 60) -> str:

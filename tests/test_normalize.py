@@ -55,8 +55,9 @@ def test_heading_split_over_two_lines_is_joined():
 
 
 def test_stray_marks_and_odd_bullets():
-    out = normalize("- Bộ Tài chính;\n~Các sở ban ngành;\n-'Cơ quan TW;\n` :\n- Lưu: VT.\n./.\n")
-    assert out.splitlines() == ["- Bộ Tài chính;", "- Các sở ban ngành;", "- Cơ quan TW;", "", "- Lưu: VT.", "./."]
+    out = normalize("- Bộ Tài chính;\n~Các sở ban ngành;\n-'Cơ quan TW;\n` :\n~- Thường trực;\n- Lưu: VT.\n./.\n")
+    assert out.splitlines() == ["- Bộ Tài chính;", "- Các sở ban ngành;", "- Cơ quan TW;", "", "- Thường trực;",
+                                "- Lưu: VT.", "./."]
 
 
 @pytest.mark.parametrize("text", [
@@ -70,4 +71,4 @@ def test_clean_text_does_not_change(text):
 
 
 def test_lookalike_eth():
-    assert normalize("Quyết định số 36/QĐÐ-UBND; ÐẢNG ỦY\n") == "Quyết định số 36/QĐ-UBND; ĐẢNG ỦY\n"
+    assert normalize("Quyết định số 36/QĐÐ-UBND; ÐẢNG ỦY; UBÑND\n") == "Quyết định số 36/QĐ-UBND; ĐẢNG ỦY; UBĐND\n"
