@@ -183,6 +183,7 @@ class Runner:
             self._finish(cat, row, [PageResult(1, text, engine="text", warnings=warn)], "text")
             return None
         if f.kind == "pdf":
+            inputs.check_pdf_magic(f.path)
             n = poppler.page_count(f.path)
             row = replace(row, pages=n)
             cat.upsert_file(row, run_id)

@@ -75,6 +75,29 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+_MAGIC = ((b"\xff\xd8\xff", "a JPEG image"), (b"\x89PNG", "a PNG image"), (b"II*\x00", "a TIFF image"),
+          (b"MM\x00*", "a TIFF image"), (b"PK\x03\x04", "a ZIP archive (.docx?)"), (b"GIF8", "a GIF image"))
+
+
+def check_pdf_magic(path: Path) -> None:
+    """A '.pdf' that is something else gets a reason naming what it is."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(1024)
+    except OSError as e:
+        raise InputFileError(f"cannot read file: {e.strerror}") from e
+    if not head:
+        raise InputFileError("empty file")
+    if b"%PDF" in head:
+        return
+    for magic, what in _MAGIC:
+        if head.startswith(magic):
+            raise InputFileError(f"not a PDF: the file is {what}")
+    if regex.search(rb"(?i)<(?:!doctype\s+html|html|head|body)", head):
+        raise InputFileError("not a PDF: the file is an HTML page")
+    raise InputFileError("not a PDF: no %PDF header")
+
+
 _VIET = regex.compile(r"[ăâđêôơưĂÂĐÊÔƠƯ\p{M}àáảãạèéẻẽẹìíỉĩịòóỏõọùúủũụỳýỷỹỵ]")
 
 

@@ -16,7 +16,7 @@ from . import poppler, tesseract
 from .errors import VnplansError
 from .records import PageResult, Word
 
-Image.MAX_IMAGE_PIXELS = 200_000_000  # larger pages are refused as decompression bombs
+Image.MAX_IMAGE_PIXELS = 100_000_000  # pages of more than twice this are refused as decompression bombs
 MAX_SIDE = 12_000  # pixels; larger pages are scaled down before OCR
 
 

@@ -14,6 +14,9 @@ from PIL import Image
 from .errors import InputFileError, MissingDependencyError
 
 
+_PAGE_SIZE = re.compile(r"Page\s+\d+\s+size:\s+([\d.]+)\s+x\s+([\d.]+)\s+pts")
+
+
 def _require() -> None:
     if not shutil.which("pdftoppm") or not shutil.which("pdfinfo"):
         raise MissingDependencyError("poppler not found: install the Debian package poppler-utils")
@@ -28,12 +31,15 @@ def version() -> str:
 def _reason(e: Exception) -> str:
     text = " ".join(str(e).split())
     for hint, msg in (("Incorrect password", "PDF is encrypted (needs a password)"),
+                      ("Invalid page count 0", "PDF has no pages"), ("Wrong page range", "PDF has no pages"),
                       ("Couldn't find trailer", "PDF is damaged (no trailer)"),
                       ("May not be a PDF", "not a PDF file"),
                       ("Couldn't read xref", "PDF is damaged (broken xref)")):
         if hint.lower() in text.lower():
             return msg
-    return f"unreadable PDF ({text[:160]})" if text else "unreadable PDF"
+    m = re.search(r"(?:Syntax )?Error[^:]*:\s*([^.]+)", text)
+    detail = m.group(1).strip() if m else text
+    return f"unreadable PDF ({detail[:120]})" if detail else "unreadable PDF"
 
 
 def page_count(path: Path, timeout: float = 60) -> int:
@@ -54,9 +60,21 @@ def page_count(path: Path, timeout: float = 60) -> int:
     return pages
 
 
+MAX_RENDER_SIDE = 12_000  # pixels: a huge page is rendered at a lower resolution, not at any size
+
+
 def render_page(path: Path, page: int, dpi: int = 300, timeout: float = 120) -> Image.Image:
-    """One page as a grayscale image at `dpi`."""
+    """One page as a grayscale image at `dpi` (less for a page so large it would exceed MAX_RENDER_SIDE)."""
     _require()
+    try:
+        info = subprocess.run(["pdfinfo", "-f", str(page), "-l", str(page), str(path)],
+                              capture_output=True, text=True, timeout=timeout)
+        size = _PAGE_SIZE.search(info.stdout)
+        if size:
+            side_pts = max(float(size.group(1)), float(size.group(2)))
+            dpi = max(10, min(dpi, int(MAX_RENDER_SIDE * 72 / side_pts)))
+    except (subprocess.TimeoutExpired, OSError):
+        pass
     try:
         imgs = convert_from_path(str(path), dpi=dpi, first_page=page, last_page=page,
                                  grayscale=True, timeout=timeout)
@@ -67,9 +85,6 @@ def render_page(path: Path, page: int, dpi: int = 300, timeout: float = 120) -> 
     if not imgs:
         raise InputFileError(f"page {page} could not be rendered")
     return imgs[0]
-
-
-_PAGE_SIZE = re.compile(r"Page\s+\d+\s+size:\s+([\d.]+)\s+x\s+([\d.]+)\s+pts")
 
 
 def embedded_page_image(path: Path, page: int, timeout: float = 60) -> tuple[Image.Image, int] | None:

@@ -12,17 +12,19 @@ from pathlib import Path
 import regex
 
 from . import legacy, poppler
+from .lexicon import is_syllable_shape
 
 _PAGE = regex.compile(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', regex.S)
 _BLOCK = regex.compile(r"<block [^>]*>(.*?)</block>", regex.S)
 _LINE = regex.compile(r'<line xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</line>', regex.S)
 _WORD = regex.compile(r"<word [^>]*>(.*?)</word>", regex.S)
 _LETTER = regex.compile(r"\p{L}")
-_LATIN_WORD = regex.compile(r"^[\p{Script=Latin}\p{N}\p{P}\p{S}]+$")
+_PUNCT = regex.compile(r"^[\p{P}\p{S}]+|[\p{P}\p{S}]+$")
+_ASCII_WORD = regex.compile(r"^[A-Za-z0-9][A-Za-z0-9./\-–&@]*$")
 
 MIN_LETTERS = 40        # fewer letters than this is no page text
 MIN_COVERAGE = 0.30     # text lines must span this share of the page height ...
-MIN_LATIN_SHARE = 0.85  # ... and be mostly Latin-script words (not garbage glyphs)
+MIN_LATIN_SHARE = 0.6   # ... and be mostly plausible words: syllables, ASCII words, numbers, codes
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,7 @@ class LayerPage:
     text: str
     letters: int
     coverage: float  # share of the page height spanned by text lines
-    latin_share: float
+    latin_share: float  # share of plausible words (Vietnamese syllables, ASCII words, numbers, codes)
     legacy: str = ""  # 'tcvn3' or 'vni' when the layer was in a legacy font encoding
 
     @property
@@ -57,7 +59,15 @@ def read(path: Path, timeout: float = 60) -> list[LayerPage]:
                 blocks.append("\n".join(lines))
         text, enc = legacy.fix("\n\n".join(blocks))
         tokens = text.split()
-        latin = sum(bool(_LATIN_WORD.match(t)) for t in tokens) / len(tokens) if tokens else 0.0
+        latin = sum(_plausible(t) for t in tokens) / len(tokens) if tokens else 0.0
         pages.append(LayerPage(n, text, len(_LETTER.findall(text)),
                                max(0.0, y1 - y0) / height if y1 > y0 else 0.0, round(latin, 3), enc))
     return pages
+
+
+def _plausible(token: str) -> bool:
+    """A word a real text layer has; garbage glyphs ('ÿþýü', '') are not."""
+    t = _PUNCT.sub("", token)
+    if not t:
+        return True
+    return bool(_ASCII_WORD.match(t)) or is_syllable_shape(t.lower())
