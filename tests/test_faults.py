@@ -1,0 +1,94 @@
+"""Faults: the run killed with SIGKILL halfway, a worker process killed mid-page."""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from conftest import ROOT, SAMPLES, needs_tesseract
+from pipeline.batch import Runner, RunOptions
+from pipeline.lexicon import load
+
+
+def _inputs(tmp_path: Path) -> Path:
+    inp = tmp_path / "in"
+    inp.mkdir()
+    for pdf in sorted((SAMPLES / "scans" / "level1").glob("*.pdf")):
+        shutil.copy(pdf, inp / pdf.name)
+    return inp
+
+
+def _start(inp: Path, out: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "pipeline", "run", str(inp), "-o", str(out), "-q", "--jobs", "2"],
+                            cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _pages_done(out: Path) -> set[tuple[str, int]]:
+    db = out / "catalog.sqlite"
+    if not db.exists():
+        return set()
+    try:
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+        rows = con.execute("SELECT sha256, page FROM pages WHERE error=''").fetchall()
+        con.close()
+        return set(rows)
+    except sqlite3.Error:
+        return set()
+
+
+def _children(pid: int) -> list[int]:
+    kids = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                stat = (d / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                kids.append(int(d.name))
+    return kids
+
+
+@needs_tesseract
+def test_kill_9_then_rerun_loses_nothing_and_redoes_nothing(tmp_path):
+    inp, out = _inputs(tmp_path), tmp_path / "out"
+    proc = _start(inp, out)
+    deadline = time.time() + 120
+    while len(_pages_done(out)) < 3 and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done = _pages_done(out)
+    from pipeline.poppler import page_count
+    total = sum(page_count(p) for p in inp.iterdir())
+    assert 3 <= len(done) < total, "the kill must land halfway"
+    summary = Runner(inp, out, RunOptions(jobs=2), load()).run()
+    assert summary.ocr_pages == total - len(done)  # finished pages are not OCR'd again
+    plans = pd.read_csv(out / "plans.csv", encoding="utf-8-sig")
+    assert sorted(plans["source"]) == sorted(p.name for p in inp.iterdir())  # each exactly once
+    assert pd.read_csv(out / "errors.csv").empty
+
+
+@needs_tesseract
+def test_worker_killed_mid_page_is_retried(tmp_path):
+    inp, out = _inputs(tmp_path), tmp_path / "out"
+    proc = _start(inp, out)
+    deadline = time.time() + 60
+    workers: list[int] = []
+    while time.time() < deadline and proc.poll() is None:
+        workers = [k for k in _children(proc.pid) if _children(k)]  # a worker running tesseract
+        if workers:
+            break
+        time.sleep(0.2)
+    assert workers, "no worker seen at work"
+    os.kill(workers[0], signal.SIGKILL)
+    assert proc.wait(timeout=300) == 0
+    plans = pd.read_csv(out / "plans.csv", encoding="utf-8-sig")
+    assert len(plans) == 4 and pd.read_csv(out / "errors.csv").empty
