@@ -51,8 +51,9 @@ class _Table:
 
     CHUNK = 500
 
-    def __init__(self, path: Path, columns: list[str]):
+    def __init__(self, path: Path, columns: list[str], ints: tuple[str, ...] = ()):
         self.path, self.columns, self.rows, self.header = path, columns, [], True
+        self.ints = ints  # integer columns that may be empty: written as 40, not 40.0
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, self.tmp = tempfile.mkstemp(dir=path.parent, prefix="." + path.name, suffix=".tmp")
         self.f = os.fdopen(fd, "w", encoding="utf-8-sig" if path.suffix == ".csv" else "utf-8", newline="")
@@ -64,8 +65,10 @@ class _Table:
 
     def flush(self) -> None:
         if self.rows or self.header:
-            pd.DataFrame(self.rows, columns=self.columns).to_csv(self.f, index=False, header=self.header,
-                                                                 lineterminator="\n")
+            df = pd.DataFrame(self.rows, columns=self.columns)
+            for c in self.ints:
+                df[c] = df[c].astype("Int64")
+            df.to_csv(self.f, index=False, header=self.header, lineterminator="\n")
             self.rows, self.header = [], False
 
     def close(self) -> None:
@@ -105,7 +108,8 @@ def write_all(out_dir: Path, records: Iterable[tuple[PlanRecord, str]], errors: 
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         tables = {
-            "plans": _Table(out_dir / "plans.csv", list(plans_row(PlanRecord(source="")).keys())),
+            "plans": _Table(out_dir / "plans.csv", list(plans_row(PlanRecord(source="")).keys()),
+                            ints=("pages", "expected_attendees", "n_assignments", "n_tasks", "corrections")),
             "assignments": _Table(out_dir / "assignments.csv", ["source", "unit", "task"]),
             "participants": _Table(out_dir / "participants.csv", ["source", "participant"]),
             "legal": _Table(out_dir / "legal_basis.csv", ["source", "type", "number", "date", "issuer"]),

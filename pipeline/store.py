@@ -97,7 +97,10 @@ class Catalog:
 
     # runs
     def start_run(self, input_dir: str) -> int:
-        cur = self.db.execute("INSERT INTO runs(started, input) VALUES (?, ?)", (time.time(), input_dir))
+        try:
+            cur = self.db.execute("INSERT INTO runs(started, input) VALUES (?, ?)", (time.time(), input_dir))
+        except sqlite3.OperationalError as e:
+            raise OutputError(f"cannot write catalog {self.path}: {e}") from e
         return int(cur.lastrowid)
 
     def finish_run(self, run_id: int) -> None:

@@ -100,3 +100,15 @@ def test_text_layer_pdf_skips_ocr(tmp_path):
 @needs_tesseract
 def test_doctor_passes():
     assert main(["doctor"]) == ExitCode.ok
+
+
+def test_plans_csv_round_trips_through_pandas(text_batch, tmp_path):
+    from pipeline.export import plans_row
+    from pipeline.records import PlanRecord
+    out = tmp_path / "out"
+    main(["run", str(text_batch), "-o", str(out), "-q"])
+    csv = pd.read_csv(out / "plans.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    for line in (out / "plans.jsonl").read_text(encoding="utf-8").splitlines():
+        want = plans_row(PlanRecord.from_dict(json.loads(line)))
+        got = csv[csv["source"] == want["source"]].iloc[0].to_dict()
+        assert got == {k: "" if v is None else str(v) for k, v in want.items()}

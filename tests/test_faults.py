@@ -92,3 +92,34 @@ def test_worker_killed_mid_page_is_retried(tmp_path):
     assert proc.wait(timeout=300) == 0
     plans = pd.read_csv(out / "plans.csv", encoding="utf-8-sig")
     assert len(plans) == 4 and pd.read_csv(out / "errors.csv").empty
+
+
+def _mount_tiny(path: Path, size: str) -> bool:
+    if os.geteuid() != 0 or not shutil.which("mount"):
+        return False
+    path.mkdir()
+    return subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
+                          capture_output=True).returncode == 0
+
+
+def test_disk_full_is_a_clear_error_and_the_catalog_survives(tmp_path, capsys):
+    import pytest
+    from pipeline.cli import main
+    from pipeline.errors import ExitCode
+    disk = tmp_path / "disk"
+    if not _mount_tiny(disk, "160k"):
+        pytest.skip("needs root to mount a small tmpfs")
+    try:
+        inp = tmp_path / "in"
+        inp.mkdir()
+        for i in range(40):
+            shutil.copy(SAMPLES / "text" / "000_e6dfd4b9c1bcb2e4.txt", inp / f"plan{i:02d}.txt")
+        code = main(["run", str(inp), "-o", str(disk / "out"), "-q"])
+        err = capsys.readouterr().err
+        assert code == ExitCode.output_unwritable
+        assert "Traceback" not in err and err.count("\n") <= 2 and ("full" in err or "No space" in err)
+        con = sqlite3.connect(disk / "out" / "catalog.sqlite")
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        con.close()
+    finally:
+        subprocess.run(["umount", str(disk)], capture_output=True)

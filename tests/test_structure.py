@@ -99,13 +99,13 @@ def test_sentence_case():
     assert sentence_case("KẾ HOẠCH") == "Kế hoạch"
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=2000)
 @given(st.text(max_size=400))
 def test_parser_never_raises_on_arbitrary_text(text):
     parse(text)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=3000)
 @given(st.data())
 def test_parser_survives_mutated_seeds(data):
     lines = normalize(seed("000_e6dfd4b9c1bcb2e4")).splitlines()
