@@ -15,12 +15,12 @@ import regex
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
+from .lexicon import fold, tone_new
+
 _TOKEN = regex.compile(r"[\p{L}\p{N}]+")
 
 
-def strip_marks(s: str) -> str:
-    s = unicodedata.normalize("NFD", s.replace("đ", "d").replace("Đ", "D"))
-    return unicodedata.normalize("NFC", "".join(c for c in s if not unicodedata.combining(c)))
+strip_marks = fold  # letters without diacritics ('Đường' -> 'Duong')
 
 
 def words(text: str) -> list[str]:
@@ -49,9 +49,6 @@ SCALAR = ["issuer", "admin_unit_level", "admin_unit_name", "doc_type", "number",
           "event_month", "expected_attendees", "signer_authority", "signer_position", "signer_name"]
 LONG = ["title", "event_location", "funding"]
 LISTS = ["purposes", "requirements", "participants", "assignment_units", "recipients"]
-_NEW_TONE = {"oá": "óa", "oà": "òa", "oả": "ỏa", "oã": "õa", "oạ": "ọa", "oé": "óe", "oè": "òe", "oẻ": "ỏe",
-             "oẽ": "õe", "oẹ": "ọe", "uý": "úy", "uỳ": "ùy", "uỷ": "ủy", "uỹ": "ũy", "uỵ": "ụy"}
-_OLD_TONE_RX = regex.compile("(" + "|".join(_NEW_TONE) + r")(?!\p{L})")
 
 
 def canon(v) -> str:
@@ -59,7 +56,7 @@ def canon(v) -> str:
     if v is None:
         return ""
     s = unicodedata.normalize("NFC", str(v)).casefold()
-    s = _OLD_TONE_RX.sub(lambda m: _NEW_TONE[m.group(1)], s)
+    s = tone_new(s)
     return regex.sub(r"\s+", " ", s).strip(" \t.;,:-–")
 
 

@@ -41,6 +41,12 @@ def _swap(m: "regex.Match", table: dict[str, str]) -> str:
     return "".join(o.upper() if c.isupper() else o for c, o in zip(s, out))
 
 
+def tone_style(s: str) -> str:
+    """'old' if the text places a tone mark the traditional way ('hoà'), 'new' ('hòa'), else ''."""
+    old, new = len(_OLD_RX.findall(s)), len(_NEW_RX.findall(s))
+    return "old" if old > new else "new" if new else ""
+
+
 def tone_new(s: str) -> str:
     """Tone mark on the main vowel ('hoà' -> 'hòa', 'uỷ' -> 'ủy'): the form the dictionaries use."""
     return _OLD_RX.sub(lambda m: _swap(m, _OLD_TO_NEW), s)

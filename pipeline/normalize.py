@@ -129,7 +129,8 @@ _SECTION_HEAD = regex.compile(r"^(?:[IVXL]{1,5}|\d{1,2})\s*[.)]\s+\p{Lu}")
 _ENDS_PARAGRAPH = regex.compile(r"[.;:!?]$|\./\.$")
 
 
-def _is_caps(line: str) -> bool:
+def is_caps(line: str) -> bool:
+    """Mostly capital letters (a heading, a signature line)."""
     letters = [c for c in line if c.isalpha()]
     return len(letters) >= 2 and sum(c.isupper() for c in letters) / len(letters) > 0.8
 
@@ -157,10 +158,10 @@ def join_wrapped_lines(text: str) -> str:
 
 
 def _continues(prev: str, nxt: str, full: float) -> bool:
-    if _is_caps(prev) and _is_caps(nxt) and _SECTION_HEAD.match(prev) and not _BLOCK_START.match(nxt) \
+    if is_caps(prev) and is_caps(nxt) and _SECTION_HEAD.match(prev) and not _BLOCK_START.match(nxt) \
             and not _ENDS_PARAGRAPH.search(prev):
         return True  # a section heading in capitals split over two lines
-    if _ENDS_PARAGRAPH.search(prev) or _BLOCK_START.match(nxt) or _is_caps(nxt) or _is_caps(prev):
+    if _ENDS_PARAGRAPH.search(prev) or _BLOCK_START.match(nxt) or is_caps(nxt) or is_caps(prev):
         return False
     if nxt[0].islower():
         return True
@@ -192,7 +193,7 @@ def renumber_roman_headings(text: str) -> str:
     """Section headings 'I.', 'II.', 'III.' in capitals, numbered again in order when OCR garbled
     a numeral ('H.' or 'II.' for the second or third); only in a sequence that starts at 'I.'."""
     lines = text.split("\n")
-    heads = [i for i, ln in enumerate(lines) if _ROMAN_HEAD.match(ln) and _is_caps(ln)]
+    heads = [i for i, ln in enumerate(lines) if _ROMAN_HEAD.match(ln) and is_caps(ln)]
     if len(heads) < 2 or _ROMAN_HEAD.match(lines[heads[0]]).group(1) != "I":
         return text
     for k, i in enumerate(heads, 1):

@@ -17,6 +17,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from .lexicon import SHIFT, Lexicon, fold, shape, tone_name, tone_new, tone_old
+from .lexicon import tone_style as tone_style_of
 from .records import Correction, Restored
 
 # a chunk is a whitespace-free run; words inside it are letter/digit runs
@@ -32,8 +33,6 @@ _PROTECT_CHUNK = regex.compile(
     )[)"\].,;:]*$""", regex.X)
 _NUMBER = regex.compile(r"^\p{N}+(?:[.,]\p{N}+)*$")
 _VIET_MARKED = regex.compile(r"[ăâđêôơưàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]", regex.I)
-_OLD_STYLE = regex.compile(r"(?:oà|oá|oả|oã|oạ|oè|oé|oẻ|oẽ|oẹ|uỳ|uý|uỷ|uỹ|uỵ)(?!\p{L})", regex.I)
-_NEW_STYLE = regex.compile(r"(?<![qQ])(?:òa|óa|ỏa|õa|ọa|òe|óe|ỏe|õe|ọe|ùy|úy|ủy|ũy|ụy)(?!\p{L})", regex.I)
 _ROMAN = regex.compile(r"^[IVXL]+$")
 _ENDS_IN_PUNCT = regex.compile(r"[^\p{L}\p{M}\p{N}€¢©]$")
 _VOWEL = regex.compile(r"[AEIOUYĂÂÊÔƠƯ]")
@@ -234,17 +233,12 @@ def _first(x: tuple) -> float:
     return x[0]
 
 
-def _style(text: str) -> str:
-    old, new = len(_OLD_STYLE.findall(text)), len(_NEW_STYLE.findall(text))
-    return "old" if old > new else "new"
-
-
 def restore(text: str, lex: Lexicon | Restorer, tone_style: str = "keep", mode: str | None = None) -> Restored:
     """Corrected text and the account of every change. tone_style: keep | old | new."""
     r = lex if isinstance(lex, Restorer) else _restorer(lex)
     text = unicodedata.normalize("NFC", text)
     mode = mode or detect_mode(text)
-    doc_style = _style(text)
+    doc_style = tone_style_of(text) or "new"
     out_lines: list[str] = []
     corrections: list[Correction] = []
     syllables = r.lex.syllables
@@ -267,8 +261,7 @@ def restore(text: str, lex: Lexicon | Restorer, tone_style: str = "keep", mode: 
                 if why == "keep" or (tone_style == "keep" and cand == orig.lower()):
                     continue
                 new = case_like(orig, cand)
-                if tone_style == "old" or (tone_style == "keep" and (
-                        _OLD_STYLE.search(orig) or (doc_style == "old" and not _NEW_STYLE.search(orig)))):
+                if tone_style == "old" or (tone_style == "keep" and (tone_style_of(orig) or doc_style) == "old"):
                     new = tone_old(new)
                 if tone_style == "keep" and tone_new(new) == tone_new(orig):
                     continue  # only the tone placement differs: keep it as written

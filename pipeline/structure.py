@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import regex
 
-from .normalize import roman_value, to_roman
+from .normalize import is_caps, roman_value, to_roman
 from .records import Assignment, LegalRef, PlanRecord, Section
 
 # ---------------------------------------------------------------- vocabulary
@@ -53,11 +53,6 @@ def sentence_case(s: str) -> str:
     s = regex.sub(r"\bchủ tịch\b", "Chủ tịch", s)
     s = regex.sub(r"\b(ủy|uỷ) ban nhân dân\b", "Ủy ban nhân dân", s)
     return s[:1].upper() + s[1:]
-
-
-def is_caps(line: str) -> bool:
-    letters = [c for c in line if c.isalpha()]
-    return len(letters) >= 2 and sum(c.isupper() for c in letters) / len(letters) > 0.8
 
 
 # ---------------------------------------------------------------- the parsed layout
