@@ -5,6 +5,7 @@ the parent owns the catalog and reports progress through a callback (only the CL
 """
 from __future__ import annotations
 
+import itertools
 import os
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -35,6 +36,7 @@ class RunOptions:
     scheduler: str = ""      # tcp://host:port for dask
     max_retries: int = 2     # re-runs of a page whose worker died
     reprocess: bool = False  # re-derive records of finished files from their cached pages
+    file_timeout: float = 3600.0  # seconds of OCR per file; pages not done by then are given up
 
     def record_key(self, lexicon_id: str) -> str:
         return f"vnplans {__version__}; {self.ocr.key()}; restore={int(self.restore)}; {lexicon_id}"
@@ -69,6 +71,8 @@ class _Doc:
     file: inputs.InputFile
     row: FileRow
     todo: set[int]  # pages still to OCR
+    started: float = 0.0  # when its first page went to a worker
+    expired: bool = False  # over the per-file time limit: no more pages are sent
 
 
 Progress = Callable[[Event], None]
@@ -290,11 +294,57 @@ class Runner:
                        self.stats["pages"], self.stats["ocr_pages"], round(time.monotonic() - t0, 2),
                        round(sum(confs) / len(confs), 2) if confs else None, self.stats["corrections"], n)
 
-    def _tasks(self, docs: list[_Doc]) -> Iterator[tuple[_Doc, PageTask]]:
-        for d in docs:
+    def _tasks(self, docs: list[_Doc], lanes: int) -> Iterator[tuple[_Doc, PageTask]]:
+        """Pages of up to `lanes` documents at a time, in turn: a huge PDF shares the pool with
+        the documents after it instead of holding them back, and documents still finish one by one."""
+        def pages(d: _Doc) -> Iterator[tuple[_Doc, PageTask]]:
             kind = "pdf" if d.row.kind == "pdf" else "image"
             for p in sorted(d.todo):
+                if d.expired:
+                    return
                 yield d, PageTask(str(d.file.path), p, kind, self.opt.ocr)
+
+        waiting = iter(docs)
+        active = [pages(d) for d in itertools.islice(waiting, lanes)]
+        i = 0
+        while active:
+            i %= len(active)
+            item = next(active[i], None)
+            if item is None:  # this document is all submitted: the next one takes its lane
+                nxt = next(waiting, None)
+                if nxt is None:
+                    active.pop(i)
+                else:
+                    active[i] = pages(nxt)
+                continue
+            yield item
+            i += 1
+
+    def _expire(self, cat: Catalog, pending: dict, retry: list, done_pages: int, total: int) -> int:
+        """Give up the pages of files over the per-file time limit that no worker has started;
+        the file finishes with what it has and a warning. Returns the pages given up."""
+        now, given_up = time.monotonic(), 0
+        docs = {id(d): d for d, _ in list(pending.values()) + retry}
+        for d in docs.values():
+            if d.expired or not d.started or now - d.started <= self.opt.file_timeout:
+                continue
+            d.expired = True
+            running = set()
+            for fut, (dd, task) in list(pending.items()):
+                if dd is d and not fut.cancel():
+                    running.add(task.page)
+                elif dd is d:
+                    del pending[fut]
+            retry[:] = [(dd, t) for dd, t in retry if dd is not d]
+            for page in sorted(d.todo - running):
+                cat.save_page(d.row.sha256, self.ocr_key, PageResult(
+                    page, "", error=f"page {page}: file time limit ({self.opt.file_timeout:.0f} s) reached"))
+                d.todo.discard(page)
+                given_up += 1
+                self.progress(Event("page", d.row.source, done_pages + given_up, total))
+            if not d.todo:
+                self._finish_from_catalog(cat, d)
+        return given_up
 
     def _ocr(self, cat: Catalog, docs: list[_Doc]) -> None:
         total = sum(len(d.todo) for d in docs)
@@ -306,7 +356,7 @@ class Runner:
         window = 2 * pool.jobs
         pending: dict = {}
         attempts: dict[tuple[str, int], int] = {}
-        queue = self._tasks(docs)
+        queue = self._tasks(docs, lanes=max(2, pool.jobs))
         retry: list[tuple[_Doc, PageTask]] = []
         done_pages = 0
         try:
@@ -315,6 +365,7 @@ class Runner:
                     item = retry.pop() if retry else next(queue, None)
                     if item is None:
                         break
+                    item[0].started = item[0].started or time.monotonic()
                     pending[pool.submit(item[1])] = item
                 if not pending:
                     break
@@ -346,6 +397,7 @@ class Runner:
                         retry.append(item)
                     pending.clear()
                     pool.rebuild()
+                done_pages += self._expire(cat, pending, retry, done_pages, total)
         finally:
             pool.close()
 

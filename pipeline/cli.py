@@ -106,7 +106,8 @@ def cmd_run(args) -> int:
     ocr = OcrSettings(lang=args.lang, dpi=args.dpi, psm=args.psm, timeout=args.page_timeout,
                       retry=not args.no_retry)
     opts = RunOptions(jobs=args.jobs or 0, ocr=ocr, excludes=tuple(args.exclude), restore=not args.no_restore,
-                      executor=args.executor, scheduler=args.scheduler or "", reprocess=args.reprocess)
+                      executor=args.executor, scheduler=args.scheduler or "", reprocess=args.reprocess,
+                      file_timeout=args.file_timeout)
     if opts.executor == "dask" and not opts.scheduler:
         _err("--executor dask needs --scheduler tcp://HOST:PORT")
         return ExitCode.bad_args
@@ -212,6 +213,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--dpi", type=int, default=300, help="PDF rendering resolution (default 300)")
     r.add_argument("--psm", type=int, default=3, help="Tesseract page segmentation mode (default 3)")
     r.add_argument("--page-timeout", type=float, default=180.0, help="seconds per Tesseract call (default 180)")
+    r.add_argument("--file-timeout", type=float, default=3600.0,
+                   help="seconds of OCR per file; pages not started by then are given up (default 3600)")
     r.add_argument("--no-retry", action="store_true", help="no second OCR try on poor pages")
     r.add_argument("--no-restore", action="store_true", help="skip diacritic restoration / OCR correction")
     r.add_argument("--reprocess", action="store_true",

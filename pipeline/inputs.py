@@ -53,6 +53,9 @@ def discover(root: Path, excludes: tuple[str, ...] = DEFAULT_EXCLUDES) -> tuple[
             if not p.exists():
                 problems.append((_rel(p, root), "broken symlink"))
                 continue
+            if not p.is_file():  # a FIFO or device would block or never end
+                problems.append((_rel(p, root), "not a regular file"))
+                continue
             found.append(InputFile(p, _rel(p, root), kind))
     return found, problems
 

@@ -232,3 +232,39 @@ def test_output_folder_not_writable(tmp_path):
     (tmp_path / "afile").write_text("x")
     assert main(["run", str(tmp_path / "in"), "-o", str(tmp_path / "afile" / "out"), "-q"]) == \
         ExitCode.output_unwritable
+
+
+def test_fifo_named_like_a_text_is_not_read(tmp_path):
+    inp = tmp_path / "in"
+    inp.mkdir()
+    os.mkfifo(inp / "pipe.txt")
+    code, plans, errors, _ = run_one(tmp_path, "other.txt", GOOD.read_bytes(), seconds=60)
+    assert "not a regular file" in reason(errors, "pipe.txt")
+
+
+@needs_tesseract
+def test_multipage_tiff(tmp_path):
+    from pipeline.ocr import OcrSettings, PageTask, load_image
+    pages = [load_image(PageTask(str(SCAN), n, "pdf", OcrSettings()))[0] for n in (1, 2)]
+    tif = tmp_path / "scan.tif"
+    pages[0].save(tif, save_all=True, append_images=pages[1:], compression="tiff_lzw", dpi=(300, 300))
+    code, plans, errors, _ = run_one(tmp_path, "scan.tif", src=tif)
+    row = plans[plans["source"] == "scan.tif"].iloc[0]
+    assert code == ExitCode.ok and row["pages"] == "2" and row["signer_name"] == "Nguyễn Hữu Phúc"
+
+
+@needs_tesseract
+def test_file_time_limit_gives_up_the_rest(tmp_path):
+    """A file over --file-timeout: the pages no worker has started are given up; the record keeps
+    what was read, with a warning per page; the rest of the batch completes."""
+    inp = tmp_path / "in"
+    inp.mkdir()
+    shutil.copy(SAMPLES / "scans" / "level1" / "000_e6dfd4b9c1bcb2e4.pdf", inp / "long.pdf")  # 3 pages
+    shutil.copy(GOOD, inp / "good.txt")
+    out = tmp_path / "out"
+    code = main(["run", str(inp), "-o", str(out), "-q", "--jobs", "1", "--file-timeout", "1"])
+    assert code == ExitCode.ok
+    rec = next(json.loads(l) for l in (out / "plans.jsonl").read_text(encoding="utf-8").splitlines()
+               if json.loads(l)["source"] == "long.pdf")
+    assert any("file time limit" in w for w in rec["warnings"])
+    assert rec["issuer"] == "Ủy ban nhân dân phường Dương Kinh"  # page 1 was read

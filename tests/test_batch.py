@@ -112,3 +112,15 @@ def test_plans_csv_round_trips_through_pandas(text_batch, tmp_path):
         want = plans_row(PlanRecord.from_dict(json.loads(line)))
         got = csv[csv["source"] == want["source"]].iloc[0].to_dict()
         assert got == {k: "" if v is None else str(v) for k, v in want.items()}
+
+
+def test_pages_of_several_documents_interleave():
+    from pipeline.batch import Runner, RunOptions, _Doc
+    from pipeline.store import file_row
+    from pipeline.inputs import InputFile
+    docs = [_Doc(InputFile(Path(f"{n}.pdf"), f"{n}.pdf", "pdf"), file_row(source=f"{n}.pdf", kind="pdf"), set(range(1, k + 1)))
+            for n, k in (("huge", 6), ("a", 2), ("b", 1))]
+    r = Runner(Path("."), Path("."), RunOptions())
+    order = [(d.row.source, t.page) for d, t in r._tasks(docs, lanes=2)]
+    assert order[:4] == [("huge.pdf", 1), ("a.pdf", 1), ("huge.pdf", 2), ("a.pdf", 2)]
+    assert ("b.pdf", 1) in order[:6] and len(order) == 9
