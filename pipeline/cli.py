@@ -31,11 +31,10 @@ def check_dependencies(need_ocr: bool = True) -> list[tuple[str, bool, str]]:
                     "installed" if "osd" in langs else "missing (rotated pages will not be fixed)"))
     except MissingDependencyError as e:
         out.append(("tesseract", False, str(e)))
-    for prog in ("pdfinfo", "pdftoppm", "pdftotext"):
+    for prog in ("pdfinfo", "pdftoppm", "pdftotext", "pdfimages"):
         path = shutil.which(prog)
-        out.append((prog, bool(path), path or "missing: apt-get install poppler-utils"))
-    if shutil.which("pdfinfo"):
-        out[-3] = ("pdfinfo", True, poppler.version())
+        detail = (poppler.version() if prog == "pdfinfo" else path) if path else "missing: apt-get install poppler-utils"
+        out.append((prog, bool(path), detail))
     from .lexicon import default_dir
     d = default_dir()
     ok = (d / "syllables.tsv").exists()

@@ -17,7 +17,7 @@ from .records import Assignment, LegalRef, PlanRecord, Section
 
 DOC_TYPES = ("KẾ HOẠCH", "QUYẾT ĐỊNH", "BÁO CÁO", "CÔNG VĂN", "TỜ TRÌNH", "CHỈ THỊ", "THÔNG BÁO",
              "NGHỊ QUYẾT", "HƯỚNG DẪN", "CHƯƠNG TRÌNH", "GIẤY MỜI", "THÔNG TƯ", "NGHỊ ĐỊNH",
-             "ĐỀ ÁN", "PHƯƠNG ÁN", "QUY CHẾ", "QUY ĐỊNH", "BIÊN BẢN", "CÔNG ĐIỆN", "TỜ TRÌNH")
+             "ĐỀ ÁN", "PHƯƠNG ÁN", "QUY CHẾ", "QUY ĐỊNH", "BIÊN BẢN", "CÔNG ĐIỆN")
 SYMBOL_TYPES = {"KH": "Kế hoạch", "QĐ": "Quyết định", "BC": "Báo cáo", "TTr": "Tờ trình",
                 "CT": "Chỉ thị", "TB": "Thông báo", "NQ": "Nghị quyết", "HD": "Hướng dẫn",
                 "CTr": "Chương trình", "GM": "Giấy mời", "ĐA": "Đề án", "PA": "Phương án",

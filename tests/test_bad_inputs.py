@@ -139,7 +139,6 @@ def test_rotated_page_is_turned_upright(tmp_path):
 
 @needs_tesseract
 def test_rotated_180(tmp_path):
-    img = Image.open(DATA / "bad" / "rotated90.pdf") if False else None  # noqa: F841 (PIL cannot read PDF)
     from pipeline.ocr import OcrSettings, PageTask, load_image
     page, _ = load_image(PageTask(str(DATA / "bad" / "rotated90.pdf"), 1, "pdf", OcrSettings()))
     inp_img = tmp_path / "upside.png"
