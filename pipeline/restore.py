@@ -34,6 +34,7 @@ _PROTECT_CHUNK = regex.compile(
 _NUMBER = regex.compile(r"^\p{N}+(?:[.,]\p{N}+)*$")
 _VIET_MARKED = regex.compile(r"[ăâđêôơưàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]", regex.I)
 _ROMAN = regex.compile(r"^[IVXL]+$")
+_CAPS_RUN = regex.compile(r"(?<![\p{L}\p{N}])[\p{Lu}]{2,8}(?![\p{L}\p{N}])")
 _ENDS_IN_PUNCT = regex.compile(r"[^\p{L}\p{M}\p{N}€¢©]$")
 _VOWEL = regex.compile(r"[AEIOUYĂÂÊÔƠƯ]")
 
@@ -95,6 +96,9 @@ class Restorer:
         self.sub = sub
         self.syl_logp = {s: math.log((lex.count(s) + 1) / lex.total) for s in lex.syllables}
         self.memo: dict[int, float] = {}
+        # acronyms written with Đ whose plain-D form is not in use: restored in text typed without marks
+        plain = {a for a in lex.acronyms if "Đ" not in a}
+        self.acronym_marks = {fold(a): a for a in lex.acronyms if "Đ" in a and fold(a) not in plain}
         self.id_cache: dict[tuple[str, str], tuple] = {}
 
     # ------------------------------------------------------------ channel
@@ -270,10 +274,20 @@ def restore(text: str, lex: Lexicon | Restorer, tone_style: str = "keep", mode: 
                     corrections.append(Correction(ln_no, s + 1, orig, new, why or "diacritics", round(cost, 2)))
             run.clear()
 
+        def restore_acronym(s: int, e: int, w: str) -> None:
+            """An acronym whose marked form is the one in use ('HDND' -> 'HĐND', 'QD' -> 'QĐ')."""
+            full = r.acronym_marks.get(w)
+            if full and full != w:
+                pieces.append((s, e, full))
+                corrections.append(Correction(ln_no, s + 1, w, full, "diacritics", 0.0))
+
         for m in _CHUNK.finditer(line):
             chunk = m.group(0)
             if _PROTECT_CHUNK.match(chunk):
                 flush()
+                if mode == "bare":  # typed without marks: '133/QD-UBND' lost its Đ too
+                    for am in _CAPS_RUN.finditer(chunk):
+                        restore_acronym(m.start() + am.start(), m.start() + am.end(), am.group(0))
                 continue
             last_end = m.start()
             for wm in _WORD.finditer(chunk):
@@ -288,8 +302,10 @@ def restore(text: str, lex: Lexicon | Restorer, tone_style: str = "keep", mode: 
                     run.append((s, e, None, "<num>"))
                     continue
                 if kind == "protect":
-                    low = w.lower()
+                    low = (r.acronym_marks.get(w, w) if mode == "bare" else w).lower()
                     run.append((s, e, None, low if low in r.lex.ids else "<unk>"))
+                    if mode == "bare":
+                        restore_acronym(s, e, w)
                     continue
                 stats[0] += 1
                 run.append((s, e, w, ""))
