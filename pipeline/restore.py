@@ -38,7 +38,7 @@ _CAPS_RUN = regex.compile(r"(?<![\p{L}\p{N}])[\p{Lu}]{2,8}(?![\p{L}\p{N}])")
 _ENDS_IN_PUNCT = regex.compile(r"[^\p{L}\p{M}\p{N}€¢©]$")
 _VOWEL = regex.compile(r"[AEIOUYĂÂÊÔƠƯ]")
 
-BEAM = 8
+BEAM = 6
 MAX_CANDIDATES = 8
 PRUNE = 9.0       # nats behind the best state at which a beam state is dropped
 NAME_BONUS = 3.0  # nats for a capitalised pair found in place or person names
