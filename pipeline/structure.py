@@ -520,7 +520,8 @@ def rule_recipients(lines: tuple[str, ...], start: int) -> tuple[list[str], list
     return [r for r in recips if r], sign, i
 
 
-_POSITION = regex.compile(r"^[\p{Lu}][\p{Lu}\p{M}\s.]{1,60}$")  # capitals only: no bullet, digits or lists
+_POSITION = regex.compile(r"^[\p{Lu}][\p{Lu}\p{M}.]*(?:\s+[\p{Lu}\p{M}.]+)+$")  # two or more words in capitals
+_BODY_NAME = regex.compile(r"(?:ỦY|UỶ)\s+BAN|HỘI\s+ĐỒNG\s+NHÂN\s+DÂN")  # the body signed for, not a position
 _PERSON = regex.compile(rf"^{NAME_WORD}(?:\s+{NAME_WORD}){{1,4}}$")
 
 
@@ -530,17 +531,13 @@ def rule_signer(sign_lines: list[str]) -> tuple[str, str, str]:
     for ln in sign_lines:
         m = _AUTHORITY.search(ln)
         if m and not authority and is_caps(m.group(2) or "AA"):
+            # after KT./TL./TUQ. comes the principal's title, after TM. the body: not the signer's position
             authority = m.group(1) + "."
-            rest = m.group(2).strip()
-            if rest and not position:
-                position = rest
             continue
-        if is_caps(ln) and not MOTTO.search(ln) and _POSITION.match(ln):
+        if is_caps(ln) and not MOTTO.search(ln) and _POSITION.match(ln) and not _BODY_NAME.search(ln):
             position = ln
         elif _PERSON.match(ln) and not is_caps(ln):
             name = ln
-    if authority in ("TM.",) and position and regex.search(r"BAN|ỦY|UỶ|HỘI\s+ĐỒNG", position):
-        position = ""
     return authority, sentence_case(position) if position else "", name
 
 

@@ -128,3 +128,9 @@ def test_column_break_in_recipient_row_goes_to_signature():
 
 def test_handwritten_day_and_month_give_partial_date():
     assert rule_place_date(["Số: Ø2 /CT-UBND | Quảng Ngãi, ngày 2# tháng? năm 2021"]) == ("Quảng Ngãi", "2021")
+
+
+def test_signer_position_is_never_the_principal_or_the_body():
+    assert rule_signer(["KT. CHỦ TỊCH", "Nguyễn Văn An"]) == ("KT.", "", "Nguyễn Văn An")
+    assert rule_signer(["TM.", "ỦY BAN NHÂN DÂN", "CHỦ TỊCH", "Lê Văn B"]) == ("TM.", "Chủ tịch", "Lê Văn B")
+    assert rule_signer(["TM. ỦY BAN NHÂN DÂN", "MH.", "Lê Văn B"])[1] == ""
