@@ -36,6 +36,7 @@ bench: system-deps $(STAMP)
 	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python bench/restore_bench.py
 	$(BIN)/python bench/ocr_bench.py
+	$(BIN)/python bench/memory_bench.py
 
 # Rebuild dictionaries/ from ../shared/corpus (see dictionaries/README.md).
 dictionaries: $(STAMP)
