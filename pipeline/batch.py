@@ -221,13 +221,16 @@ class Runner:
         layer = all(p.engine == TEXT_LAYER for p in pages if not p.error)
         self._finish(cat, doc.row, pages, TEXT_LAYER if layer else "ocr")
 
+    def _fail(self, cat: Catalog, source: str, reason: str) -> None:
+        """One input failed: its reason goes to the catalog (errors.csv) and to the progress callback."""
+        cat.set_status(source, "failed", reason, self.rec_key)
+        self.stats["failed"] += 1
+        self.progress(Event("failed", source, message=reason))
+
     def _finish(self, cat: Catalog, row: FileRow, pages: list[PageResult], text_source: str) -> None:
         good = [p for p in pages if not p.error]
         if not good:
-            reason = pages[0].error if pages else "no pages"
-            cat.set_status(row.source, "failed", reason, self.rec_key)
-            self.stats["failed"] += 1
-            self.progress(Event("failed", row.source, message=reason))
+            self._fail(cat, row.source, pages[0].error if pages else "no pages")
             return
         warnings = [p.error for p in pages if p.error] + [w for p in pages for w in p.warnings]
         raw = "\n\n".join(p.text for p in good)
@@ -246,9 +249,7 @@ class Runner:
         else:
             quality = Quality(conf, None, 0)
         if not text.strip():
-            cat.set_status(row.source, "failed", "no text found on any page", self.rec_key)
-            self.stats["failed"] += 1
-            self.progress(Event("failed", row.source, message="no text found on any page"))
+            self._fail(cat, row.source, "no text found on any page")
             return
         if conf is not None:
             self.confs.append(conf)
@@ -270,9 +271,8 @@ class Runner:
         try:
             files, problems = inputs.discover(self.input_dir, self.opt.excludes)
             for source, reason in problems:
-                cat.upsert_file(file_row(source=source, status="failed", error=reason), run_id)
-                self.stats["failed"] += 1
-                self.progress(Event("failed", source, message=reason))
+                cat.upsert_file(file_row(source=source), run_id)
+                self._fail(cat, source, reason)
             docs: list[_Doc] = []
             for f in files:
                 try:
@@ -280,9 +280,8 @@ class Runner:
                     if doc:
                         docs.append(doc)
                 except InputFileError as e:
-                    cat.upsert_file(file_row(source=f.source, kind=f.kind, status="failed", error=str(e)), run_id)
-                    self.stats["failed"] += 1
-                    self.progress(Event("failed", f.source, message=str(e)))
+                    cat.upsert_file(file_row(source=f.source, kind=f.kind), run_id)
+                    self._fail(cat, f.source, str(e))
             self._ocr(cat, docs)
             sources = {f.source for f in files} | {s for s, _ in problems}
             n = write_all(self.out_dir, cat.records(sources), cat.errors(sources))
