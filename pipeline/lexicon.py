@@ -106,7 +106,7 @@ class Lexicon:
     acronyms: frozenset[str]
     confusions: dict[tuple[str, str], float]  # (observed, truth base letters) -> cost
     name_bi: frozenset[int]  # packed bigrams inside place and person names
-    tones: dict[tuple[str, str], float]  # (observed tone, true tone) -> cost, learned from vie OCR
+    tones: dict[tuple[str, str, str], float]  # (case, observed tone, true tone) -> cost, from vie OCR
 
     def id(self, tok: str) -> int:
         return self.ids.get(tok, self.ids["<unk>"])
@@ -175,6 +175,6 @@ def load(directory: Path | None = None) -> Lexicon:
             ia, ib = get(a), get(b)
             if ia is not None and ib is not None:
                 names.add((ia << SHIFT) | ib)
-    tones = {(o, t): float(c) for o, t, _, c in _rows(d / "tone_confusions.tsv")}
+    tones = {(case, o, t): float(c) for case, o, t, _, c in _rows(d / "tone_confusions.tsv")}
     return Lexicon(h.hexdigest()[:12], ids, tuple(tokens), tuple(counts), sum(counts), bi, tri,
                    frozenset(syl_counts), by_fold, acronyms, conf, frozenset(names), tones)

@@ -56,7 +56,7 @@ class Costs:
 
 
 def mode_costs(mode: str) -> Costs:
-    if mode == "marked":  # Tesseract vie or typed Vietnamese: marks are mostly right
+    if mode.startswith("marked"):  # Tesseract vie or typed Vietnamese: marks are mostly right
         return Costs(5.0, 3.0, 7.0, 1.0, 6.0)
     if mode == "bare":    # typed without diacritics: every mark must be restored
         return Costs(1.0, 0.0, 9.0, 1.0, 6.0)
@@ -137,10 +137,11 @@ class Restorer:
         for c in lex.by_fold.get(fw, ()):
             if c == norm:
                 continue
-            if mode == "marked":
-                # learned: how often Tesseract vie writes this tone for that one; a changed
-                # vowel shape (ô for o) costs on top
-                cost = lex.tones.get((tone_name(norm), tone_name(c)), costs.mark_change)
+            if mode.startswith("marked"):
+                # learned: how often Tesseract vie writes this tone for that one (capitals apart:
+                # their marks are read worse); a changed vowel shape (ô for o) costs on top
+                case = "upper" if mode == "marked_upper" else "lower"
+                cost = lex.tones.get((case, tone_name(norm), tone_name(c)), costs.mark_change)
                 if shape(c) != shape(norm):
                     cost += costs.mark_change
             else:
@@ -174,7 +175,7 @@ class Restorer:
                     out[c] = (base, "ocr-confusion")
 
     # ------------------------------------------------------------ decoding
-    def decode(self, words: list[str], mode: str, caps: list[bool] | None = None) -> list[tuple[str, float, str]]:
+    def decode(self, words: list[str], mode: str | list[str], caps: list[bool] | None = None) -> list[tuple[str, float, str]]:
         """Best candidate for each lowercase word of one run, by trigram beam search.
         A word starting with FIXED is context only (a number, an acronym); `caps` marks
         capitalised words, whose pairs found in place or person names get a bonus."""
@@ -186,6 +187,7 @@ class Restorer:
         logp = lex.logp
         s_id = lex.ids["<s>"]
         caps = caps or [False] * len(words)
+        modes = mode if isinstance(mode, list) else [mode] * len(words)
         # a beam entry: (score, a, b, backpointer) with backpointer = (item, previous backpointer)
         beams: list[tuple[float, int, int, tuple | None]] = [(0.0, s_id, s_id, None)]
         for i, w in enumerate(words):
@@ -193,7 +195,7 @@ class Restorer:
                 tok = w[1:]
                 cands = ((lex.id(tok), 0.0, (tok, 0.0, "")),)
             else:
-                cands = self.scored(w, mode)
+                cands = self.scored(w, modes[i])
             name_pair = i > 0 and caps[i] and caps[i - 1]
             nxt: dict[int, tuple[float, int, int, tuple | None]] = {}
             for score, a, b, back in beams:
@@ -256,7 +258,13 @@ def restore(text: str, lex: Lexicon | Restorer, tone_style: str = "keep", mode: 
                 return
             lowers = [w.lower() if w is not None else FIXED + ctx for _, _, w, ctx in run]
             caps = [bool(w) and w[:1].isupper() and not w.isupper() for _, _, w, _ in run]
-            best = r.decode(lowers, mode, caps)
+            # capitals read by Tesseract vie lose marks more often, but only in a line of capitals
+            # (a heading, a header column): a lone capital word in a sentence is likely an acronym
+            upper = [bool(w) and len(w) > 1 and w.isupper() for _, _, w, _ in run]
+            modes = [mode + "_upper" if mode == "marked" and u and (
+                (i > 0 and upper[i - 1]) or (i + 1 < len(upper) and upper[i + 1])) else mode
+                for i, u in enumerate(upper)]
+            best = r.decode(lowers, modes, caps)
             for (s, e, orig, _), (cand, cost, why) in zip(run, best):
                 if orig is None:
                     continue

@@ -86,7 +86,10 @@ def main() -> None:
             if i % 60 == 7:  # a spread of documents
                 t = unicodedata.normalize("NFC", json.loads(line)["text"])
                 texts.append(" ".join(t.split())[2000:5200])
+    # and half as many pages again in capitals: headings and signature blocks are, and
+    # Tesseract reads their marks worse
     pages = [page_lines(t)[:40] for t in texts[:a.pages]]
+    pages += [[ln.upper() for ln in page_lines(t)[40:80]] for t in texts[:a.pages // 2]]
     tmp = Path(tempfile.mkdtemp())
     jobs = []
     for n, lines in enumerate(pages):
@@ -99,12 +102,14 @@ def main() -> None:
     truth_chars = collections.Counter()
     tones = collections.Counter()
     for n, lines in enumerate(pages):
-        truth = [w.lower() for w in " ".join(lines).split()]
+        raw_truth = " ".join(lines).split()
+        truth = [w.lower() for w in raw_truth]
         vie = [w.lower() for w in outs[2 * n + 1].split()]
         for op in Levenshtein.opcodes([fold(x) for x in truth], [fold(x) for x in vie]):
             if op.tag == "equal":
-                for t, h in zip(truth[op.src_start:op.src_end], vie[op.dest_start:op.dest_end]):
-                    tones[(tone_of(h), tone_of(t))] += 1
+                for i, h in zip(range(op.src_start, op.src_end), vie[op.dest_start:op.dest_end]):
+                    case = "upper" if raw_truth[i].isupper() else "lower"
+                    tones[(case, tone_of(h), tone_of(truth[i]))] += 1
         for hyp_text in outs[2 * n: 2 * n + 2]:
             hyp = [w.lower() for w in hyp_text.split()]
             for op in Levenshtein.opcodes([fold(x) for x in truth], [fold(x) for x in hyp]):
@@ -135,12 +140,13 @@ def main() -> None:
             f.write("\t".join(str(x) for x in r) + "\n")
     names = ["none", "grave", "acute", "hook", "tilde", "dot"]
     with open(Path(a.out).with_name("tone_confusions.tsv"), "w", encoding="utf-8", newline="\n") as f:
-        f.write("observed\ttruth\tcount\tcost\n")
-        for o in names:
-            for t in names:
-                c = tones[(o, t)]
-                tot = sum(tones[(x, t)] for x in names)
-                f.write(f"{o}\t{t}\t{c}\t{-math.log((c + 0.01) / (tot + 0.06)):.3f}\n")
+        f.write("case\tobserved\ttruth\tcount\tcost\n")
+        for case in ("lower", "upper"):
+            for o in names:
+                for t in names:
+                    c = tones[(case, o, t)]
+                    tot = sum(tones[(case, x, t)] for x in names)
+                    f.write(f"{case}\t{o}\t{t}\t{c}\t{-math.log((c + 0.01) / (tot + 0.06)):.3f}\n")
     print(f"{len(pages)} pages, {sum(truth_chars.values())} letters aligned: {len(rows)} confusions -> {a.out}")
 
 
