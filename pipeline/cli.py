@@ -18,7 +18,7 @@ def _err(msg: str) -> None:
 
 # ---------------------------------------------------------------- doctor
 
-def check_dependencies(need_ocr: bool = True) -> list[tuple[str, bool, str]]:
+def check_dependencies() -> list[tuple[str, bool, str]]:
     """(name, ok, detail) for every external piece the pipeline uses."""
     from . import poppler, tesseract
     out = []

@@ -89,11 +89,7 @@ class Restorer:
     def __init__(self, lex: Lexicon):
         self.lex = lex
         self.fold_keys = list(lex.by_fold)
-        self.cache: dict[tuple[str, str], tuple[tuple[str, float, str], ...]] = {}
-        sub: dict[tuple[str, str], float] = {}
-        for (o, t), c in lex.confusions.items():
-            sub[(o, t)] = c
-        self.sub = sub
+        self.sub = lex.confusions  # (observed, true base letters) -> cost
         self.syl_logp = {s: math.log((lex.count(s) + 1) / lex.total) for s in lex.syllables}
         self.memo: dict[int, float] = {}
         # acronyms written with Đ whose plain-D form is not in use: restored in text typed without marks
@@ -104,7 +100,8 @@ class Restorer:
     # ------------------------------------------------------------ channel
     def edit_cost(self, obs: str, cand_fold: str, costs: Costs) -> float:
         """Weighted edit distance from what OCR wrote to a candidate's base letters."""
-        o = fold(obs) if len(fold(obs)) == len(obs) else obs
+        fo = fold(obs)
+        o = fo if len(fo) == len(obs) else obs
         total = 0.0
         for op in Levenshtein.opcodes(o, cand_fold):
             if op.tag == "equal":
@@ -120,11 +117,7 @@ class Restorer:
         return total
 
     def candidates(self, word: str, mode: str) -> tuple[tuple[str, float, str], ...]:
-        """(candidate, channel cost, why) for a lowercase word, cheapest first."""
-        key = (word, mode)
-        hit = self.cache.get(key)
-        if hit is not None:
-            return hit
+        """(candidate, channel cost, why) for a lowercase word, cheapest first (cached by `scored`)."""
         costs = mode_costs(mode)
         lex = self.lex
         norm = tone_new(word)
@@ -157,7 +150,6 @@ class Restorer:
         res = tuple((c, cost, why) for c, (cost, why) in ranked[:MAX_CANDIDATES])
         if known and norm not in {c for c, _, _ in res}:
             res = res[:-1] + ((norm, 0.0, ""),)
-        self.cache[key] = res
         return res
 
     def _channel(self, word: str, fw: str, costs: Costs, out: dict, strong: bool) -> None:
@@ -350,7 +342,7 @@ def _kind_uncached(w: str, lex: Lexicon) -> str:
         return "protect"
     if len(w) == 1:  # list markers, initials: nothing to restore with any confidence
         return "protect"
-    if len(w) >= 2 and w.isupper() and (w in lex.acronyms or not _VOWEL.search(fold(w).upper())
+    if w.isupper() and (w in lex.acronyms or not _VOWEL.search(fold(w).upper())
                                         or not _could_be_word(w, lex)):
         return "protect"
     if _ROMAN.match(w) and len(w) <= 4 and w not in ("I",) and w.lower() not in lex.syllables:
@@ -363,12 +355,8 @@ def _could_be_word(w: str, lex: Lexicon) -> bool:
     if f in lex.by_fold:
         return True
     # one OCR slip away from a syllable (HQI -> HỘI)
-    return len(f) >= 3 and any(Levenshtein.distance(f, k) <= 1 for k in _near(lex, f))
-
-
-def _near(lex: Lexicon, f: str):
-    return [k for k, _, _ in process.extract(f, _restorer(lex).fold_keys, scorer=Levenshtein.distance,
-                                             score_cutoff=1, limit=3)]
+    return len(f) >= 3 and process.extractOne(f, _restorer(lex).fold_keys, scorer=Levenshtein.distance,
+                                              score_cutoff=1) is not None
 
 
 _RESTORERS: dict[str, Restorer] = {}

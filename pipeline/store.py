@@ -128,14 +128,6 @@ class Catalog:
         self._write("UPDATE files SET status=?, error=?, settings=?, updated=? WHERE source=?",
                     (status, error, settings, time.time(), source))
 
-    def files(self, run_id: int | None = None) -> list[FileRow]:
-        sql = "SELECT source,size,mtime,sha256,kind,pages,status,error,settings FROM files"
-        args: tuple = ()
-        if run_id is not None:
-            sql += " WHERE seen=?"
-            args = (run_id,)
-        return [FileRow(*r) for r in self.db.execute(sql + " ORDER BY source", args)]
-
     # pages
     def page(self, sha256: str, page: int, settings: str) -> PageResult | None:
         row = self.db.execute("SELECT text,words,confidence,engine,seconds,error,warnings FROM pages "
