@@ -17,6 +17,17 @@ from .errors import InputFileError, MissingDependencyError
 _PAGE_SIZE = re.compile(r"Page\s+\d+\s+size:\s+([\d.]+)\s+x\s+([\d.]+)\s+pts")
 
 
+def _page_size(path: Path, page: int, timeout: float) -> tuple[float, float] | None:
+    """Width and height of one page in points, from pdfinfo; None when it cannot tell."""
+    try:
+        info = subprocess.run(["pdfinfo", "-f", str(page), "-l", str(page), str(path)],
+                              capture_output=True, text=True, timeout=timeout)
+    except (subprocess.TimeoutExpired, OSError):
+        return None
+    m = _PAGE_SIZE.search(info.stdout)
+    return (float(m.group(1)), float(m.group(2))) if m else None
+
+
 def _require() -> None:
     if not shutil.which("pdftoppm") or not shutil.which("pdfinfo"):
         raise MissingDependencyError("poppler not found: install the Debian package poppler-utils")
@@ -66,15 +77,9 @@ MAX_RENDER_SIDE = 12_000  # pixels: a huge page is rendered at a lower resolutio
 def render_page(path: Path, page: int, dpi: int = 300, timeout: float = 120) -> Image.Image:
     """One page as a grayscale image at `dpi` (less for a page so large it would exceed MAX_RENDER_SIDE)."""
     _require()
-    try:
-        info = subprocess.run(["pdfinfo", "-f", str(page), "-l", str(page), str(path)],
-                              capture_output=True, text=True, timeout=timeout)
-        size = _PAGE_SIZE.search(info.stdout)
-        if size:
-            side_pts = max(float(size.group(1)), float(size.group(2)))
-            dpi = max(10, min(dpi, int(MAX_RENDER_SIDE * 72 / side_pts)))
-    except (subprocess.TimeoutExpired, OSError):
-        pass
+    size = _page_size(path, page, timeout)
+    if size:
+        dpi = max(10, min(dpi, int(MAX_RENDER_SIDE * 72 / max(size))))
     try:
         imgs = convert_from_path(str(path), dpi=dpi, first_page=page, last_page=page,
                                  grayscale=True, timeout=timeout)
@@ -94,19 +99,19 @@ def embedded_page_image(path: Path, page: int, timeout: float = 60) -> tuple[Ima
     try:
         lst = subprocess.run(["pdfimages", "-list", "-f", str(page), "-l", str(page), str(path)],
                              capture_output=True, text=True, timeout=timeout)
-        info = subprocess.run(["pdfinfo", "-f", str(page), "-l", str(page), str(path)],
-                              capture_output=True, text=True, timeout=timeout)
     except (subprocess.TimeoutExpired, OSError):
         return None
     rows = [ln.split() for ln in lst.stdout.splitlines()[2:] if ln.strip()]
-    size = _PAGE_SIZE.search(info.stdout)
-    if lst.returncode or len(rows) != 1 or not size or rows[0][2] != "image":
+    if lst.returncode or len(rows) != 1 or rows[0][2] != "image":
+        return None
+    size = _page_size(path, page, timeout)
+    if not size:
         return None
     try:
         w, h, xppi, yppi = int(rows[0][3]), int(rows[0][4]), int(rows[0][12]), int(rows[0][13])
     except (ValueError, IndexError):
         return None
-    pw, ph = float(size.group(1)), float(size.group(2))
+    pw, ph = size
     if xppi < 150 or xppi != yppi or abs(w / xppi * 72 - pw) > 0.05 * pw or abs(h / yppi * 72 - ph) > 0.05 * ph:
         return None
     with tempfile.TemporaryDirectory() as tmp:
