@@ -20,6 +20,7 @@ _MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}  # the five tone mar
 _ONSET = r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?"
 _SHAPE = regex.compile(rf"^{_ONSET}(?:[aeiouy]{{1,3}})(?:ng|nh|ch|[cmnpt])?$")
 SHIFT = 20  # bits per token id in packed n-gram keys
+RUN_BREAK = ".,;:!?()[]{}\"“”‘’'…|«»*=+<>"  # punctuation that ends a language-model run
 
 
 def fold(s: str) -> str:
@@ -31,7 +32,7 @@ def fold(s: str) -> str:
 _OLD_TO_NEW = {"oà": "òa", "oá": "óa", "oả": "ỏa", "oã": "õa", "oạ": "ọa", "oè": "òe", "oé": "óe",
                "oẻ": "ỏe", "oẽ": "õe", "oẹ": "ọe", "uỳ": "ùy", "uý": "úy", "uỷ": "ủy", "uỹ": "ũy", "uỵ": "ụy"}
 _NEW_TO_OLD = {v: k for k, v in _OLD_TO_NEW.items()}
-_OLD_RX = regex.compile("(" + "|".join(_OLD_TO_NEW) + r")(?!\p{L})", regex.I)
+_OLD_RX = regex.compile(r"(?<![qQ])(" + "|".join(_OLD_TO_NEW) + r")(?!\p{L})", regex.I)  # 'quý' is one way only
 _NEW_RX = regex.compile(r"(?<![qQ])(" + "|".join(_NEW_TO_OLD) + r")(?!\p{L})", regex.I)
 
 
@@ -85,6 +86,22 @@ def default_dir() -> Path:
     return Path(env) if env else Path(__file__).resolve().parent.parent / "dictionaries"
 
 
+def _column_blocks(path: Path, n: int, block: int = 1 << 19):
+    """The n columns of a TSV file below its header, a block of rows at a time: splitting a
+    block in one go is fast, and the block bounds the memory a big table takes to load."""
+    with open(path, encoding="utf-8") as f:
+        f.readline()
+        while True:
+            lines = f.readlines(block)
+            if not lines:
+                return
+            flat = "".join(lines).replace("\n", "\t").split("\t")
+            flat.pop()  # after the last newline
+            if len(flat) % n:
+                raise ValueError(f"{path}: expected {n} columns per row")
+            yield [flat[i::n] for i in range(n)]
+
+
 def _rows(path: Path):
     with open(path, encoding="utf-8") as f:
         next(f)  # header
@@ -97,10 +114,13 @@ class Lexicon:
     ident: str
     ids: dict[str, int]
     tokens: tuple[str, ...]
-    uni: tuple[int, ...]
+    uni: tuple[int, ...]          # counts
     total: int
-    bi: dict[int, int]
-    tri: dict[int, int]
+    p1: tuple[float, ...]         # log P(token), continuation unigram
+    bo1: tuple[float, ...]        # log back-off weight of a one-token context
+    bi: dict[int, float]          # packed (a, b) -> log P(b | a)
+    bo2: dict[int, float]         # packed (a, b) -> log back-off weight of that context
+    tri: dict[int, float]         # packed (a, b, c) -> log P(c | a, b)
     syllables: frozenset[str]
     by_fold: dict[str, tuple[str, ...]]  # folded form -> syllables, most frequent first
     acronyms: frozenset[str]
@@ -109,23 +129,23 @@ class Lexicon:
     tones: dict[tuple[str, str, str], float]  # (case, observed tone, true tone) -> cost, from vie OCR
 
     def id(self, tok: str) -> int:
-        return self.ids.get(tok, self.ids["<unk>"])
+        return self.ids.get(tok, self.ids["<oov>"])
 
     def count(self, tok: str) -> int:
         i = self.ids.get(tok)
         return self.uni[i] if i is not None else 0
 
     def logp(self, a: int, b: int, c: int) -> float:
-        """Stupid-backoff log score of c after (a, b)."""
+        """log P(c | a, b) under the Kneser-Ney model, backing off where the trigram is unseen."""
         k2 = (a << SHIFT) | b
         t = self.tri.get((k2 << SHIFT) | c)
-        if t:
-            return math.log(t / self.bi[k2])
-        pen = -0.9
-        b2 = self.bi.get((b << SHIFT) | c)
-        if b2:
-            return pen + math.log(b2 / self.uni[b])
-        return 2 * pen + math.log((self.uni[c] + 0.5) / self.total)
+        if t is not None:
+            return t
+        bo = self.bo2.get(k2, 0.0)
+        p = self.bi.get((b << SHIFT) | c)
+        if p is not None:
+            return bo + p
+        return bo + self.bo1[b] + self.p1[c]
 
 
 def load(directory: Path | None = None) -> Lexicon:
@@ -142,26 +162,32 @@ def load(directory: Path | None = None) -> Lexicon:
     ids: dict[str, int] = {}
     tokens: list[str] = []
     counts: list[int] = []
-    for tok, c in _rows(d / "unigrams.tsv"):
+    p1: list[float] = []
+    bo1: list[float] = []
+    for tok, c, lp, bo in _rows(d / "unigrams.tsv"):
         ids[tok] = len(tokens)
         tokens.append(tok)
         counts.append(int(c))
-    for special in ("<s>", "</s>", "<num>", "<unk>"):
+        p1.append(float(lp))
+        bo1.append(float(bo))
+    for special in ("<s>", "</s>", "<num>", "<unk>", "<oov>"):
         if special not in ids:
             ids[special] = len(tokens)
             tokens.append(special)
             counts.append(1)
-    bi: dict[int, int] = {}
-    get = ids.get
-    for a, b, c in _rows(d / "bigrams.tsv"):
-        ia, ib = get(a), get(b)
-        if ia is not None and ib is not None:
-            bi[(ia << SHIFT) | ib] = int(c)
-    tri: dict[int, int] = {}
-    for a, b, c3, c in _rows(d / "trigrams.tsv"):
-        ia, ib, ic = get(a), get(b), get(c3)
-        if ia is not None and ib is not None and ic is not None:
-            tri[(((ia << SHIFT) | ib) << SHIFT) | ic] = int(c)
+            p1.append(-20.0)
+            bo1.append(0.0)
+    get = ids.__getitem__  # the build writes n-grams over the unigram vocabulary only
+    bi: dict[int, float] = {}
+    bo2: dict[int, float] = {}
+    for a, b, _, lp, bo in _column_blocks(d / "bigrams.tsv", 5):
+        keys2 = [(x << SHIFT) | y for x, y in zip(map(get, a), map(get, b))]
+        bi.update(zip(keys2, map(float, lp)))
+        bo2.update((k, float(v)) for k, v in zip(keys2, bo) if v != "0.0000")
+    tri: dict[int, float] = {}
+    for a, b, c3, _, lp in _column_blocks(d / "trigrams.tsv", 5):
+        tri.update(zip([(((x << SHIFT) | y) << SHIFT) | z for x, y, z in zip(map(get, a), map(get, b), map(get, c3))],
+                       map(float, lp)))
     syl_counts = {s: int(c) for s, c in _rows(d / "syllables.tsv")}
     groups: dict[str, list[str]] = {}
     for s in syl_counts:
@@ -172,9 +198,10 @@ def load(directory: Path | None = None) -> Lexicon:
     names = set()
     if (d / "name_bigrams.tsv").exists():
         for a, b, _ in _rows(d / "name_bigrams.tsv"):
-            ia, ib = get(a), get(b)
+            ia, ib = ids.get(a), ids.get(b)
             if ia is not None and ib is not None:
                 names.add((ia << SHIFT) | ib)
     tones = {(case, o, t): float(c) for case, o, t, _, c in _rows(d / "tone_confusions.tsv")}
-    return Lexicon(h.hexdigest()[:12], ids, tuple(tokens), tuple(counts), sum(counts), bi, tri,
+    return Lexicon(h.hexdigest()[:12], ids, tuple(tokens), tuple(counts), sum(counts), tuple(p1), tuple(bo1),
+                   bi, bo2, tri,
                    frozenset(syl_counts), by_fold, acronyms, conf, frozenset(names), tones)

@@ -152,9 +152,21 @@ def join_wrapped_lines(text: str) -> str:
     for ln in lines:
         if out and out[-1] and ln and _continues(out[-1], ln, full):
             out[-1] = out[-1] + " " + ln
+        elif ln and ln[0].islower() and not _BLOCK_START.match(ln) and _broken_by_gap(out):
+            while not out[-1]:
+                out.pop()  # a page break or a gap inside a sentence: 'phương' / 'hướng, nhiệm vụ'
+            out[-1] = out[-1] + " " + ln
         else:
             out.append(ln)
     return "\n".join(out)
+
+
+def _broken_by_gap(out: list[str]) -> bool:
+    """Blank lines after a line that leaves its sentence open (no full stop, not a heading)."""
+    if not out or out[-1]:
+        return False
+    prev = next((ln for ln in reversed(out) if ln), "")
+    return bool(prev) and not _ENDS_PARAGRAPH.search(prev) and not is_caps(prev)
 
 
 def _continues(prev: str, nxt: str, full: float) -> bool:

@@ -8,6 +8,7 @@ never touched; case and punctuation are kept. Every change is reported.
 """
 from __future__ import annotations
 
+import functools
 import math
 import unicodedata
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ import regex
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from .lexicon import SHIFT, Lexicon, fold, shape, tone_name, tone_new, tone_old
+from .lexicon import RUN_BREAK, SHIFT, Lexicon, fold, shape, tone_name, tone_new, tone_old
 from .lexicon import tone_style as tone_style_of
 from .records import Correction, Restored
 
@@ -37,6 +38,12 @@ _ROMAN = regex.compile(r"^[IVXL]+$")
 _CAPS_RUN = regex.compile(r"(?<![\p{L}\p{N}])[\p{Lu}]{2,8}(?![\p{L}\p{N}])")
 _ENDS_IN_PUNCT = regex.compile(r"[^\p{L}\p{M}\p{N}€¢©]$")
 _VOWEL = regex.compile(r"[AEIOUYĂÂÊÔƠƯ]")
+_RUN_BREAK = regex.compile("[" + regex.escape(RUN_BREAK) + "]")  # where the language model's runs end
+_DIGIT = regex.compile(r"\p{N}")
+_PLAIN = regex.compile(r"[\p{L}\p{M}]+")
+_LIST_MARKER = regex.compile(r"^\(?\p{Ll}[).]$")  # 'a)', 'b.'
+_MIXED_CASE = regex.compile(r"^\p{Lu}{2,}\p{Ll}+$")  # 'TTg'
+_CODE = regex.compile(r"^\p{N}{2,}\p{L}{1,2}$")  # '42a', '15bis' would need 3 letters
 
 BEAM = 6
 MAX_CANDIDATES = 8
@@ -75,6 +82,8 @@ def detect_mode(text: str) -> str:
 
 def case_like(model: str, word: str) -> str:
     """Give `word` the case pattern of `model` (UPPER, Title or lower)."""
+    if model.islower():
+        return word
     letters = [c for c in model if c.isalpha()]
     if len(letters) > 1 and all(c.isupper() for c in letters):
         return word.upper()
@@ -227,6 +236,11 @@ class Restorer:
         return hit
 
 
+@functools.lru_cache(maxsize=65536)
+def _tone_old(word: str) -> str:
+    return tone_old(word)
+
+
 def _first(x: tuple) -> float:
     return x[0]
 
@@ -265,9 +279,11 @@ def restore(text: str, lex: Lexicon | Restorer, tone_style: str = "keep", mode: 
                 if why == "keep" or (tone_style == "keep" and cand == orig.lower()):
                     continue
                 new = case_like(orig, cand)
-                if tone_style == "old" or (tone_style == "keep" and (tone_style_of(orig) or doc_style) == "old"):
-                    new = tone_old(new)
-                if tone_style == "keep" and tone_new(new) == tone_new(orig):
+                old = _tone_old(new)
+                if old != new and (tone_style == "old" or (
+                        tone_style == "keep" and (tone_style_of(orig) or doc_style) == "old")):
+                    new = old
+                if tone_style == "keep" and old == _tone_old(orig):
                     continue  # only the tone placement differs: keep it as written
                 if new != orig:
                     pieces.append((s, e, new))
@@ -283,13 +299,29 @@ def restore(text: str, lex: Lexicon | Restorer, tone_style: str = "keep", mode: 
 
         for m in _CHUNK.finditer(line):
             chunk = m.group(0)
-            if _PROTECT_CHUNK.match(chunk):
-                flush()
+            plain = _PLAIN.fullmatch(chunk) is not None  # most chunks: one word, nothing around it
+            if not plain and _PROTECT_CHUNK.match(chunk):
                 if mode == "bare":  # typed without marks: '133/QD-UBND' lost its Đ too
                     for am in _CAPS_RUN.finditer(chunk):
                         restore_acronym(m.start() + am.start(), m.start() + am.end(), am.group(0))
+                if "@" in chunk or "://" in chunk or chunk.startswith("www."):
+                    flush()
+                    continue
+                # a code inside a sentence is one token to the language model, as in training
+                if _RUN_BREAK.match(chunk):
+                    flush()
+                run.append((m.start(), m.end(), None, "<num>" if _DIGIT.search(chunk) else "<unk>"))
+                if _RUN_BREAK.search(chunk[-1]):
+                    flush()
+                continue
+            if not plain and not _WORD.search(chunk):
+                if _RUN_BREAK.search(chunk):
+                    flush()  # punctuation ends a run
+                else:
+                    run.append((m.start(), m.end(), None, "<unk>"))  # a dash, a slash: inside the run
                 continue
             last_end = m.start()
+            list_marker = not plain and _LIST_MARKER.match(chunk) is not None
             for wm in _WORD.finditer(chunk):
                 s, e = m.start() + wm.start(), m.start() + wm.end()
                 w = wm.group(0)
@@ -298,18 +330,21 @@ def restore(text: str, lex: Lexicon | Restorer, tone_style: str = "keep", mode: 
                     flush()  # punctuation ends a run
                 last_end = e
                 kind = _kind(w, r.lex)
+                if kind == "word" and (list_marker or (mode == "bare" and (
+                        _DIGIT.search(w) or _MIXED_CASE.match(w)))):
+                    kind = "protect"  # 'a)', and in typed text '42a', 'TTg': codes, not misspelt words
                 if kind == "number":
                     run.append((s, e, None, "<num>"))
                     continue
                 if kind == "protect":
                     low = (r.acronym_marks.get(w, w) if mode == "bare" else w).lower()
-                    run.append((s, e, None, low if low in r.lex.ids else "<unk>"))
+                    run.append((s, e, None, low if low in r.lex.ids else "<oov>"))
                     if mode == "bare":
                         restore_acronym(s, e, w)
                     continue
                 stats[0] += 1
                 run.append((s, e, w, ""))
-            if _ENDS_IN_PUNCT.search(chunk):
+            if not plain and _ENDS_IN_PUNCT.search(chunk):
                 flush()
         flush()
         new_line = line
@@ -340,8 +375,10 @@ def _kind_uncached(w: str, lex: Lexicon) -> str:
     letters = sum(c.isalpha() for c in w)
     if digits and (digits > 2 or letters == 0 or digits >= letters + 1 and len(w) > 3):
         return "protect"
-    if len(w) == 1:  # list markers, initials: nothing to restore with any confidence
+    if _CODE.match(w):  # 'Điều 42a'
         return "protect"
+    if len(w) == 1:  # initials, list markers; but 'o' -> 'ở', 'y' -> 'ý' in running text
+        return "word" if w.islower() and w in lex.by_fold else "protect"
     if w.isupper() and (w in lex.acronyms or not _VOWEL.search(fold(w).upper())
                                         or not _could_be_word(w, lex)):
         return "protect"

@@ -33,6 +33,12 @@ def test_double_spacing_collapsed_and_wrapped_lines_joined():
     assert lines[4] == "- Quán triệt mục tiêu."
 
 
+def test_sentence_across_a_page_break_joined():
+    text = "2. Báo cáo kết quả năm 2026; phương\n\f\nhướng, nhiệm vụ năm 2027.\n\nI. MỤC ĐÍCH\n\nnăm"
+    assert normalize(text).splitlines() == ["2. Báo cáo kết quả năm 2026; phương hướng, nhiệm vụ năm 2027.", "",
+                                            "I. MỤC ĐÍCH", "", "năm"]
+
+
 def test_headings_and_signature_not_joined():
     text = "TM. ỦY BAN NHÂN DÂN\nCHỦ TỊCH\nĐặng Xuân Điện\n"
     assert normalize(text).splitlines() == ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH", "Đặng Xuân Điện"]
