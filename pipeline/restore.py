@@ -176,10 +176,12 @@ class Restorer:
                     out[c] = (base, "ocr-confusion")
 
     # ------------------------------------------------------------ decoding
-    def decode(self, words: list[str], mode: str | list[str], caps: list[bool] | None = None) -> list[tuple[str, float, str]]:
+    def decode(self, words: list[str], mode: str | list[str], caps: list[bool] | None = None,
+               bias: list[dict[str, float] | None] | None = None) -> list[tuple[str, float, str]]:
         """Best candidate for each lowercase word of one run, by trigram beam search.
         A word starting with FIXED is context only (a number, an acronym); `caps` marks
-        capitalised words, whose pairs found in place or person names get a bonus."""
+        capitalised words, whose pairs found in place or person names get a bonus; `bias`
+        adds a cost per candidate at a position (the document's own usage, see `restore`)."""
         lex = self.lex
         memo = self.memo
         if len(memo) > 2_000_000:
@@ -197,6 +199,7 @@ class Restorer:
                 cands = ((lex.id(tok), 0.0, (tok, 0.0, "")),)
             else:
                 cands = self.scored(w, modes[i])
+            cache = bias[i] if bias else None
             name_pair = i > 0 and caps[i] and caps[i - 1]
             nxt: dict[int, tuple[float, int, int, tuple | None]] = {}
             for score, a, b, back in beams:
@@ -207,6 +210,8 @@ class Restorer:
                     lp = memo.get(k3)
                     if lp is None:
                         lp = memo[k3] = logp(a, b, cid)
+                    if cache is not None:  # the document's own usage mixed in (a cache model)
+                        lp = math.log((1 - DOC_WEIGHT) * math.exp(lp) + DOC_WEIGHT * cache.get(item[0], 0.0))
                     sc = score + lp - cost
                     if name_pair and (bk | cid) in name_bi:
                         sc += NAME_BONUS
@@ -237,6 +242,11 @@ class Restorer:
 
 
 @functools.lru_cache(maxsize=65536)
+def _fold_lower(word: str) -> str:
+    return fold(word.lower())
+
+
+@functools.lru_cache(maxsize=65536)
 def _tone_old(word: str) -> str:
     return tone_old(word)
 
@@ -251,50 +261,23 @@ def restore(text: str, lex: Lexicon | Restorer, tone_style: str = "keep", mode: 
     text = unicodedata.normalize("NFC", text)
     mode = mode or detect_mode(text)
     doc_style = tone_style_of(text) or "new"
-    out_lines: list[str] = []
+    lines = text.split("\n")
     corrections: list[Correction] = []
-    syllables = r.lex.syllables
-    stats = [0, 0]  # word tokens, known syllables after correction
-    for ln_no, line in enumerate(text.split("\n"), 1):
-        pieces: list[tuple[int, int, str]] = []  # (start, end, replacement)
+    pieces: list[list[tuple[int, int, str]]] = [[] for _ in lines]  # per line: (start, end, replacement)
+    runs: list[tuple[int, list[tuple[int, int, str | None, str]]]] = []  # (line index, run)
+    for ln_no, line in enumerate(lines, 1):
         run: list[tuple[int, int, str | None, str]] = []  # (start, end, word or None, context token)
 
         def flush() -> None:
-            if not run:
-                return
-            lowers = [w.lower() if w is not None else FIXED + ctx for _, _, w, ctx in run]
-            caps = [bool(w) and w[:1].isupper() and not w.isupper() for _, _, w, _ in run]
-            # capitals read by Tesseract vie lose marks more often, but only in a line of capitals
-            # (a heading, a header column): a lone capital word in a sentence is likely an acronym
-            upper = [bool(w) and len(w) > 1 and w.isupper() for _, _, w, _ in run]
-            modes = [mode + "_upper" if mode == "marked" and u and (
-                (i > 0 and upper[i - 1]) or (i + 1 < len(upper) and upper[i + 1])) else mode
-                for i, u in enumerate(upper)]
-            best = r.decode(lowers, modes, caps)
-            for (s, e, orig, _), (cand, cost, why) in zip(run, best):
-                if orig is None:
-                    continue
-                if cand in syllables:
-                    stats[1] += 1
-                if why == "keep" or (tone_style == "keep" and cand == orig.lower()):
-                    continue
-                new = case_like(orig, cand)
-                old = _tone_old(new)
-                if old != new and (tone_style == "old" or (
-                        tone_style == "keep" and (tone_style_of(orig) or doc_style) == "old")):
-                    new = old
-                if tone_style == "keep" and old == _tone_old(orig):
-                    continue  # only the tone placement differs: keep it as written
-                if new != orig:
-                    pieces.append((s, e, new))
-                    corrections.append(Correction(ln_no, s + 1, orig, new, why or "diacritics", round(cost, 2)))
-            run.clear()
+            if run:
+                runs.append((ln_no - 1, run[:]))
+                run.clear()
 
         def restore_acronym(s: int, e: int, w: str) -> None:
             """An acronym whose marked form is the one in use ('HDND' -> 'HĐND', 'QD' -> 'QĐ')."""
             full = r.acronym_marks.get(w)
             if full and full != w:
-                pieces.append((s, e, full))
+                pieces[ln_no - 1].append((s, e, full))
                 corrections.append(Correction(ln_no, s + 1, w, full, "diacritics", 0.0))
 
         for m in _CHUNK.finditer(line):
@@ -342,16 +325,85 @@ def restore(text: str, lex: Lexicon | Restorer, tone_style: str = "keep", mode: 
                     if mode == "bare":
                         restore_acronym(s, e, w)
                     continue
-                stats[0] += 1
                 run.append((s, e, w, ""))
             if not plain and _ENDS_IN_PUNCT.search(chunk):
                 flush()
         flush()
-        new_line = line
-        for s, e, rep in sorted(pieces, reverse=True):
-            new_line = new_line[:s] + rep + new_line[e:]
-        out_lines.append(new_line)
-    return Restored("\n".join(out_lines), tuple(corrections), stats[0], min(stats[1], stats[0]))
+
+    decoded = [_decode_run(r, run, mode) for _, run in runs]
+    if mode in DOC_CACHE_MODES:
+        _document_pass(r, runs, decoded, mode)
+    syllables = r.lex.syllables
+    stats = [0, 0]  # word tokens, known syllables after correction
+    for (li, run), best in zip(runs, decoded):
+        for (s, e, orig, _), (cand, cost, why) in zip(run, best):
+            if orig is None:
+                continue
+            stats[0] += 1
+            if cand in syllables:
+                stats[1] += 1
+            if why == "keep" or (tone_style == "keep" and cand == orig.lower()):
+                continue
+            new = case_like(orig, cand)
+            old = _tone_old(new)
+            if old != new and (tone_style == "old" or (
+                    tone_style == "keep" and (tone_style_of(orig) or doc_style) == "old")):
+                new = old
+            if tone_style == "keep" and old == _tone_old(orig):
+                continue  # only the tone placement differs: keep it as written
+            if new != orig:
+                pieces[li].append((s, e, new))
+                corrections.append(Correction(li + 1, s + 1, orig, new, why or "diacritics", round(cost, 2)))
+    out_lines = []
+    for line, ps in zip(lines, pieces):
+        for s, e, rep in sorted(ps, reverse=True):
+            line = line[:s] + rep + line[e:]
+        out_lines.append(line)
+    corrections.sort(key=lambda c: (c.line, c.col))
+    return Restored("\n".join(out_lines), tuple(corrections), stats[0], stats[1])
+
+
+def _decode_run(r: Restorer, run: list, mode: str, bias: list | None = None) -> list[tuple[str, float, str]]:
+    lowers = [w.lower() if w is not None else FIXED + ctx for _, _, w, ctx in run]
+    caps = [bool(w) and w[:1].isupper() and not w.isupper() for _, _, w, _ in run]
+    # capitals read by Tesseract vie lose marks more often, but only in a line of capitals
+    # (a heading, a header column): a lone capital word in a sentence is likely an acronym
+    upper = [bool(w) and len(w) > 1 and w.isupper() for _, _, w, _ in run]
+    modes = [mode + "_upper" if mode == "marked" and u and (
+        (i > 0 and upper[i - 1]) or (i + 1 < len(upper) and upper[i + 1])) else mode
+        for i, u in enumerate(upper)]
+    return r.decode(lowers, modes, caps, bias)
+
+
+DOC_CACHE_MODES = ("bare", "noisy", "marked")
+DOC_WEIGHT = 0.03  # weight of the document's own word frequencies mixed into the language model
+REDO_RATIO = 2     # a run is decoded again where a reading the document uses twice as often exists
+
+
+def _document_pass(r: Restorer, runs: list, decoded: list, mode: str) -> None:
+    """A word written the same way is usually the same word within one document ('phuong' is
+    'phường' all through a ward's plan): runs where another reading of a word is the one the
+    document mostly chose are decoded again, with that usage as a cost (a cache model)."""
+    usage: dict[str, dict[str, int]] = {}
+    total = 0
+    for (_, run), best in zip(runs, decoded):
+        for (_, _, orig, _), (cand, _, _) in zip(run, best):
+            if orig is not None:
+                d = usage.setdefault(_fold_lower(orig), {})
+                d[cand] = d.get(cand, 0) + 1
+                total += 1
+    for k, ((_, run), best) in enumerate(zip(runs, decoded)):
+        bias: list[dict[str, float] | None] = []
+        redo = False
+        for (_, _, orig, _), (cand, _, _) in zip(run, best):
+            d = usage.get(_fold_lower(orig)) if orig is not None else None
+            if not d or len(d) < 2:
+                bias.append(None)
+                continue
+            bias.append({c: n / total for c, n in d.items()})
+            redo = redo or d.get(cand, 0) * REDO_RATIO < max(d.values())
+        if redo:
+            decoded[k] = _decode_run(r, run, mode, bias)
 
 
 def _kind(w: str, lex: Lexicon) -> str:

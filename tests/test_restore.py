@@ -101,3 +101,20 @@ def test_mutated_seed_never_raises(lexicon, data):
     mutated = "".join(c for i, c in enumerate(mutated) if i not in drops)
     out = restore(mutated, lexicon).text
     assert len(out.split("\n")) == len(mutated.split("\n"))
+
+
+def test_document_usage_pass_helps(lexicon, monkeypatch):
+    """The second, document-level pass (a cache model) fixes words the first pass got wrong."""
+    import pipeline.restore as R
+    from pipeline.evaluate import strip_marks, text_scores
+    gold = "\n".join(p.read_text(encoding="utf-8")
+                     for p in sorted((ROOT / "samples" / "scans" / "level1").glob("*.gt.txt")))
+    with_pass = text_scores(gold, restore(strip_marks(gold), lexicon).text)["wer"]
+    monkeypatch.setattr(R, "DOC_CACHE_MODES", ())
+    without = text_scores(gold, restore(strip_marks(gold), lexicon).text)["wer"]
+    assert with_pass < without
+
+
+def test_codes_and_single_letters_in_typed_text(lexicon):
+    out = restore("Dieu 42a cua Nghi dinh; TTg; dinh cu o nuoc ngoai; cho y kien; a) muc", lexicon).text
+    assert out == "Điều 42a của Nghị định; TTg; định cư ở nước ngoài; cho ý kiến; a) mục"
