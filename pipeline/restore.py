@@ -41,6 +41,7 @@ _VOWEL = regex.compile(r"[AEIOUYĂÂÊÔƠƯ]")
 _RUN_BREAK = regex.compile("[" + regex.escape(RUN_BREAK) + "]")  # where the language model's runs end
 _DIGIT = regex.compile(r"\p{N}")
 _PLAIN = regex.compile(r"[\p{L}\p{M}]+")
+_OCR_DIGIT_WORD = regex.compile(r"^\p{L}{1,3}[0-9]\p{L}{0,3}$")  # one digit among letters: 'T6', 'c4c', 'Tir' aside
 _LIST_MARKER = regex.compile(r"^\(?\p{Ll}[).]$")  # 'a)', 'b.'
 _MIXED_CASE = regex.compile(r"^\p{Lu}{2,}\p{Ll}+$")  # 'TTg'
 _CODE = regex.compile(r"^\p{N}{2,}\p{L}{1,2}$")  # '42a', '15bis' would need 3 letters
@@ -50,6 +51,9 @@ MAX_CANDIDATES = 8
 PRUNE = 9.0       # nats behind the best state at which a beam state is dropped
 NAME_BONUS = 3.0  # nats for a capitalised pair found in place or person names
 FIXED = "\x00"   # prefix of a context-only token in a run
+# Real scans' headers in capitals lose their marks far more often than clean renders show
+# ('TINH QUANG NGAI' in all nine real scans): a lost mark on a capital costs at most this
+UPPER_MARK_LOST = 7.0
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,8 @@ def mode_costs(mode: str) -> Costs:
         return Costs(5.0, 3.0, 7.0, 1.0, 6.0)
     if mode == "bare":    # typed without diacritics: every mark must be restored
         return Costs(1.0, 0.0, 9.0, 1.0, 6.0)
-    return Costs(0.8, 0.0, 8.0, 0.6, 4.5)  # OCR without Vietnamese data: marks unreliable
+    return Costs(0.8, 0.0, 8.0, 0.6, 10.0)  # OCR without Vietnamese data: marks unreliable;
+    # an edit never seen in training costs about what the rarest seen one does (10.9 nats)
 
 
 def detect_mode(text: str) -> str:
@@ -108,22 +113,36 @@ class Restorer:
 
     # ------------------------------------------------------------ channel
     def edit_cost(self, obs: str, cand_fold: str, costs: Costs) -> float:
-        """Weighted edit distance from what OCR wrote to a candidate's base letters."""
+        """Weighted edit distance from what OCR wrote to a candidate's base letters; edits that
+        touch each other are priced whole when the table knows them ('ir' for 'u')."""
         fo = fold(obs)
         o = fo if len(fo) == len(obs) else obs
         total = 0.0
-        for op in Levenshtein.opcodes(o, cand_fold):
-            if op.tag == "equal":
+        group: list = []
+        for op in [*Levenshtein.opcodes(o, cand_fold), None]:
+            if op is not None and op.tag != "equal":
+                group.append(op)
                 continue
-            so, st = obs[op.src_start:op.src_end], cand_fold[op.dest_start:op.dest_end]
-            if op.tag == "replace" and len(so) == len(st):
-                for a, b in zip(so, st):
-                    fa = fold(a)
-                    total += self.sub.get((a, b), self.sub.get((fa, b), costs.default_edit)) * costs.edit_scale
-            else:
-                c = self.sub.get((so, st))
-                total += (c * costs.edit_scale) if c is not None else costs.default_edit * max(len(so), len(st))
+            if len(group) > 1:
+                whole = self.sub.get((obs[group[0].src_start:group[-1].src_end],
+                                      cand_fold[group[0].dest_start:group[-1].dest_end]))
+                if whole is not None:
+                    total += whole * costs.edit_scale
+                    group = []
+            for g in group:
+                total += self._op_cost(obs, cand_fold, g, costs)
+            group = []
         return total
+
+    def _op_cost(self, obs: str, cand_fold: str, op, costs: Costs) -> float:
+        so, st = obs[op.src_start:op.src_end], cand_fold[op.dest_start:op.dest_end]
+        if op.tag == "replace" and len(so) == len(st):
+            total = 0.0
+            for a, b in zip(so, st):
+                total += self.sub.get((a, b), self.sub.get((fold(a), b), costs.default_edit)) * costs.edit_scale
+            return total
+        c = self.sub.get((so, st))
+        return (c * costs.edit_scale) if c is not None else costs.default_edit * max(len(so), len(st))
 
     def candidates(self, word: str, mode: str) -> tuple[tuple[str, float, str], ...]:
         """(candidate, channel cost, why) for a lowercase word, cheapest first (cached by `scored`)."""
@@ -143,7 +162,10 @@ class Restorer:
                 # learned: how often Tesseract vie writes this tone for that one (capitals apart:
                 # their marks are read worse); a changed vowel shape (ô for o) costs on top
                 case = "upper" if mode == "marked_upper" else "lower"
-                cost = lex.tones.get((case, tone_name(norm), tone_name(c)), costs.mark_change)
+                seen = tone_name(norm)
+                cost = lex.tones.get((case, seen, tone_name(c)), costs.mark_change)
+                if case == "upper" and seen == "none":
+                    cost = min(cost, UPPER_MARK_LOST)
                 if shape(c) != shape(norm):
                     cost += costs.mark_change
             else:
@@ -313,6 +335,8 @@ def restore(text: str, lex: Lexicon | Restorer, tone_style: str = "keep", mode: 
                     flush()  # punctuation ends a run
                 last_end = e
                 kind = _kind(w, r.lex)
+                if kind == "protect" and mode == "noisy" and _OCR_DIGIT_WORD.match(w) and w not in r.lex.acronyms:
+                    kind = "word"  # 'T6', 'S6': Tesseract without Vietnamese data writes 'ổ', 'ố' as '6'
                 if kind == "word" and (list_marker or (mode == "bare" and (
                         _DIGIT.search(w) or _MIXED_CASE.match(w)))):
                     kind = "protect"  # 'a)', and in typed text '42a', 'TTg': codes, not misspelt words

@@ -76,16 +76,17 @@ def page_lines(text: str, width: int = 80) -> list[str]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--corpus", default=str(ROOT.parent / "shared" / "corpus"))
-    ap.add_argument("--pages", type=int, default=12)
+    ap.add_argument("--pages", type=int, default=36)
     ap.add_argument("--out", default=str(ROOT / "dictionaries" / "confusions.tsv"))
     a = ap.parse_args()
     font = next(f for f in FONTS if Path(f).exists())
     texts = []
     with gzip.open(Path(a.corpus) / "legal_texts_vi.jsonl.gz", "rt", encoding="utf-8") as f:
+        step = max(1, 720 // a.pages)
         for i, line in enumerate(f):
-            if i % 60 == 7:  # a spread of documents
+            if i % step == 7 % step:  # a spread of documents
                 t = unicodedata.normalize("NFC", json.loads(line)["text"])
-                texts.append(" ".join(t.split())[2000:5200])
+                texts.append(" ".join(t.split())[2000:8400])  # 80 lines: 40 as written, 40 in capitals
     # and half as many pages again in capitals: headings and signature blocks are, and
     # Tesseract reads their marks worse
     pages = [page_lines(t)[:40] for t in texts[:a.pages]]
@@ -94,7 +95,10 @@ def main() -> None:
     jobs = []
     for n, lines in enumerate(pages):
         p = tmp / f"p{n}.png"
-        render(lines, font, 46 + 4 * (n % 3), 0.6 + 0.3 * (n % 3), n).save(p)
+        if n < a.pages:
+            render(lines, font, 46 + 4 * (n % 3), 0.6 + 0.3 * (n % 3), n).save(p)
+        else:  # capitals as headers come in scans: smaller and blurrier than body text
+            render(lines, font, 24 + 3 * (n % 3), 0.9 + 0.3 * (n % 3), n).save(p)
         jobs += [(str(p), "eng"), (str(p), "vie")]
     with ProcessPoolExecutor(os.cpu_count() or 2) as ex:
         outs = list(ex.map(ocr, jobs))
@@ -131,9 +135,10 @@ def main() -> None:
     for (o, t), c in pairs.items():
         if c < 2 or o == t:
             continue
-        p = c / max(1, truth_chars[t] if t else sum(truth_chars.values()))
+        p = c / max(1, truth_chars[t[0]] if t else sum(truth_chars.values()))
         rows.append((o, t, c, round(-math.log(p), 3)))
     rows.sort()
+    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     with open(a.out, "w", encoding="utf-8", newline="\n") as f:
         f.write("observed\ttruth\tcount\tcost\n")
         for r in rows:
@@ -158,12 +163,19 @@ def tone_of(word: str) -> str:
 
 
 def _pairs(obs: str, truth: str):
-    """Letter pairs (observed, truth) of the alignment; '' stands for nothing.
-    An observed letter carrying marks counts as its base letter when that matches."""
+    """Letter pairs (observed, truth) of the alignment; '' stands for nothing. Next to the
+    single letters, a run of edits that touch each other is also counted whole ('ir' for 'u',
+    as in 'chirc' for 'chức'). An observed letter carrying marks counts as its base letter."""
     fo = fold(obs)
     if len(fo) != len(obs):  # characters that fold to more or less than one letter
         fo = obs
+    group: list = []
     for op in Levenshtein.opcodes(fo, truth):
+        if op.tag == "equal":
+            yield from _group(obs, truth, group)
+            group = []
+            continue
+        group.append(op)
         if op.tag == "replace" and op.src_end - op.src_start == op.dest_end - op.dest_start:
             for i, j in zip(range(op.src_start, op.src_end), range(op.dest_start, op.dest_end)):
                 yield obs[i], truth[j]
@@ -173,6 +185,16 @@ def _pairs(obs: str, truth: str):
             yield obs[op.src_start:op.src_end], ""
         elif op.tag == "insert":  # OCR lost letters
             yield "", truth[op.dest_start:op.dest_end]
+    yield from _group(obs, truth, group)
+
+
+def _group(obs: str, truth: str, ops: list):
+    """Adjacent edits as one pair, when they are more than one letter on some side."""
+    if len(ops) < 2:
+        return
+    o, t = obs[ops[0].src_start:ops[-1].src_end], truth[ops[0].dest_start:ops[-1].dest_end]
+    if o and t:
+        yield o, t
 
 
 if __name__ == "__main__":

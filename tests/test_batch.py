@@ -38,7 +38,10 @@ def test_text_batch_with_bad_files(text_batch, tmp_path):
     rec = _records(out)["002_e777a33ef4b3c884.txt"]
     assert rec["issuer"] == "Ủy ban nhân dân xã Đại Sơn" and rec["number"] == "129" and rec["date"] == "2025-11-28"
     assert rec["quality"]["corrections"] > 100  # OCR without Vietnamese data, restored
-    assert _records(out)["001_404d41a3b845fa82.md"]["quality"]["corrections"] == 0  # correct text untouched
+    # typed text untouched but for the plan's own typo (tests/data/restore/gold_typos.tsv)
+    assert _records(out)["001_404d41a3b845fa82.md"]["quality"]["corrections"] == 1
+    assert "Cổng thông tin điện tử" in (out / "text" / "001_404d41a3b845fa82.md.txt").read_text(encoding="utf-8")
+    assert _records(out)["003_8bbb748eb2a26e53.txt"]["quality"]["corrections"] == 0
     for name in ("assignments.csv", "participants.csv", "legal_basis.csv", "sections.csv"):
         assert (out / name).exists()
     assert (out / "text" / "000_e6dfd4b9c1bcb2e4.txt.txt").read_text(encoding="utf-8").startswith("Dương Kinh")
