@@ -9,7 +9,9 @@ never touched; case and punctuation are kept. Every change is reported.
 from __future__ import annotations
 
 import functools
+import gc
 import math
+import operator
 import unicodedata
 from dataclasses import dataclass
 
@@ -48,6 +50,7 @@ _CODE = regex.compile(r"^\p{N}{2,}\p{L}{1,2}$")  # '42a', '15bis' would need 3 l
 
 BEAM = 6
 MAX_CANDIDATES = 8
+CAND_GAP = 3.0    # nats of 0.3 x log prior (i.e. 10 nats of prior) behind the likeliest reading
 PRUNE = 9.0       # nats behind the best state at which a beam state is dropped
 NAME_BONUS = 3.0  # nats for a capitalised pair found in place or person names
 FIXED = "\x00"   # prefix of a context-only token in a run
@@ -177,8 +180,11 @@ class Restorer:
             self._channel(norm, fw, costs, out, strong=not has_fold)
         if not known:
             out[word] = (costs.keep_unknown, "keep")
-        ranked = sorted(out.items(), key=lambda kv: kv[1][0] - 0.3 * self.syl_logp.get(kv[0], -20.0))
-        res = tuple((c, cost, why) for c, (cost, why) in ranked[:MAX_CANDIDATES])
+        rank = {c: cost - 0.3 * self.syl_logp.get(c, -20.0) for c, (cost, _) in out.items()}
+        ranked = sorted(out.items(), key=lambda kv: rank[kv[0]])
+        # in typed text (no channel evidence), readings far rarer than the likeliest never win
+        worst = rank[ranked[0][0]] + (CAND_GAP if mode == "bare" else math.inf)
+        res = tuple((c, cost, why) for c, (cost, why) in ranked[:MAX_CANDIDATES] if rank[c] <= worst)
         if known and norm not in {c for c, _, _ in res}:
             res = res[:-1] + ((norm, 0.0, ""),)
         return res
@@ -208,6 +214,7 @@ class Restorer:
         memo = self.memo
         if len(memo) > 2_000_000:
             memo.clear()
+        mget = memo.get
         name_bi = lex.name_bi
         logp = lex.logp
         s_id = lex.ids["<s>"]
@@ -224,21 +231,22 @@ class Restorer:
             cache = bias[i] if bias else None
             name_pair = i > 0 and caps[i] and caps[i - 1]
             nxt: dict[int, tuple[float, int, int, tuple | None]] = {}
+            nget = nxt.get
             for score, a, b, back in beams:
                 base = ((a << SHIFT) | b) << SHIFT
                 bk = b << SHIFT
                 for cid, cost, item in cands:
                     k3 = base | cid
-                    lp = memo.get(k3)
+                    lp = mget(k3)
                     if lp is None:
                         lp = memo[k3] = logp(a, b, cid)
                     if cache is not None:  # the document's own usage mixed in (a cache model)
                         lp = math.log((1 - DOC_WEIGHT) * math.exp(lp) + DOC_WEIGHT * cache.get(item[0], 0.0))
                     sc = score + lp - cost
-                    if name_pair and (bk | cid) in name_bi:
-                        sc += NAME_BONUS
                     k = bk | cid
-                    old = nxt.get(k)
+                    if name_pair and k in name_bi:
+                        sc += NAME_BONUS
+                    old = nget(k)
                     if old is None or sc > old[0]:
                         nxt[k] = (sc, b, cid, (item, back))
             beams = sorted(nxt.values(), key=_first, reverse=True)[:BEAM] if len(nxt) > 1 else list(nxt.values())
@@ -273,12 +281,23 @@ def _tone_old(word: str) -> str:
     return tone_old(word)
 
 
-def _first(x: tuple) -> float:
-    return x[0]
+_first = operator.itemgetter(0)
 
 
 def restore(text: str, lex: Lexicon | Restorer, tone_style: str = "keep", mode: str | None = None) -> Restored:
     """Corrected text and the account of every change. tone_style: keep | old | new."""
+    # the beam search allocates many small tuples and makes no reference cycles: the cyclic
+    # garbage collector would only scan them (~10 % of the time), so it pauses meanwhile
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _restore(text, lex, tone_style, mode)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _restore(text: str, lex: Lexicon | Restorer, tone_style: str, mode: str | None) -> Restored:
     r = lex if isinstance(lex, Restorer) else _restorer(lex)
     text = unicodedata.normalize("NFC", text)
     mode = mode or detect_mode(text)
