@@ -37,6 +37,7 @@ bench: system-deps $(STAMP)
 	$(BIN)/python bench/restore_bench.py
 	$(BIN)/python bench/ocr_bench.py
 	$(BIN)/python bench/memory_bench.py
+	$(BIN)/python bench/heldout_bench.py
 
 # Rebuild dictionaries/ from ../shared/corpus (see dictionaries/README.md).
 dictionaries: $(STAMP)
