@@ -3,8 +3,10 @@
 For each word: candidates from the lexicon with the same letters (any marks), from the OCR
 confusion channel and from a rapidfuzz search of nearby syllables; each with a channel cost.
 A trigram beam search over each punctuation-free run picks the sequence the language model
-and the channel agree on. Numbers, dates, document symbols, acronyms, e-mails and URLs are
-never touched; case and punctuation are kept. Every change is reported.
+and the channel agree on; a second pass mixes the document's own word frequencies into the
+model where they disagree with the first (a cache model). Numbers, dates, document symbols,
+acronyms, e-mails and URLs are never touched; case and punctuation are kept. Every change
+is reported.
 """
 from __future__ import annotations
 
