@@ -61,6 +61,8 @@ def load_image(task: PageTask) -> tuple[Image.Image, int]:
             raise VnplansError(f"unreadable image: {e}") from e
     if img.mode not in ("L", "RGB"):
         img = img.convert("RGB") if img.mode in ("RGBA", "P", "CMYK") else img.convert("L")
+    if img.mode == "RGB":
+        img = img.getchannel("R")  # red seals fade to white; black print and blue ink stay dark
     if task.kind == "image":
         xdpi = img.info.get("dpi", (0, 0))[0]
         dpi = int(xdpi) if xdpi and 70 <= xdpi <= 1200 else dpi

@@ -75,14 +75,15 @@ MAX_RENDER_SIDE = 12_000  # pixels: a huge page is rendered at a lower resolutio
 
 
 def render_page(path: Path, page: int, dpi: int = 300, timeout: float = 120) -> Image.Image:
-    """One page as a grayscale image at `dpi` (less for a page so large it would exceed MAX_RENDER_SIDE)."""
+    """One page as an RGB image at `dpi` (less for a page so large it would exceed MAX_RENDER_SIDE):
+    colour is kept so that OCR can drop red seals."""
     _require()
     size = _page_size(path, page, timeout)
     if size:
         dpi = max(10, min(dpi, int(MAX_RENDER_SIDE * 72 / max(size))))
     try:
         imgs = convert_from_path(str(path), dpi=dpi, first_page=page, last_page=page,
-                                 grayscale=True, timeout=timeout)
+                                 timeout=timeout)
     except subprocess.TimeoutExpired as e:
         raise InputFileError(f"rendering page {page} timed out after {timeout:.0f} s") from e
     except Exception as e:  # pdf2image raises a variety of errors for damaged files

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import regex
 
+from .lexicon import is_syllable_shape
 from .normalize import is_caps, roman_value, to_roman
 from .records import Assignment, LegalRef, PlanRecord, Section
 
@@ -534,8 +535,10 @@ def rule_signer(sign_lines: list[str]) -> tuple[str, str, str]:
             # after KT./TL./TUQ. comes the principal's title, after TM. the body: not the signer's position
             authority = m.group(1) + "."
             continue
-        if is_caps(ln) and not MOTTO.search(ln) and _POSITION.match(ln) and not _BODY_NAME.search(ln):
-            position = ln
+        if (not position and is_caps(ln) and not MOTTO.search(ln) and _POSITION.match(ln)
+                and not _BODY_NAME.search(ln) and all(is_syllable_shape(w.lower()) or w.endswith(".")
+                                                      for w in ln.split())):
+            position = ln  # the first title under the authority; what follows is seal and scribble
         elif _PERSON.match(ln) and not is_caps(ln):
             name = ln
     return authority, sentence_case(position) if position else "", name
