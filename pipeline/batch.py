@@ -237,15 +237,16 @@ class Runner:
         text = normalize(raw)
         words = [w for p in good for w in p.words if w.conf >= 0]
         conf = round(sum(w.conf for w in words) / len(words), 2) if words else None
-        if self.lexicon is not None and text_source in ("ocr", "text"):
+        lexicon = self.lexicon.get() if hasattr(self.lexicon, "get") else self.lexicon  # LazyLexicon
+        if lexicon is not None and text_source in ("ocr", "text"):
             from .restore import restore
-            res = restore(text, self.lexicon)
+            res = restore(text, lexicon)
             text = res.text
             quality = Quality(conf, res.coverage, len(res.corrections))
             self.stats["corrections"] += len(res.corrections)
-        elif self.lexicon is not None:
+        elif lexicon is not None:
             from .restore import coverage
-            quality = Quality(conf, coverage(text, self.lexicon), 0)
+            quality = Quality(conf, coverage(text, lexicon), 0)
         else:
             quality = Quality(conf, None, 0)
         if not text.strip():

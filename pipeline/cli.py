@@ -110,7 +110,8 @@ def cmd_run(args) -> int:
     if opts.executor == "dask" and not opts.scheduler:
         _err("--executor dask needs --scheduler tcp://HOST:PORT")
         return ExitCode.bad_args
-    lexicon = None if args.no_restore else _load_lexicon(args)
+    from .lexicon import LazyLexicon
+    lexicon = None if args.no_restore else LazyLexicon(Path(args.dict_dir) if args.dict_dir else None)
     bar = _Bar(enabled=not args.quiet and sys.stderr.isatty())
     try:
         s = Runner(inp, Path(args.output), opts, lexicon, bar).run()

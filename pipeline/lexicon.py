@@ -148,17 +148,41 @@ class Lexicon:
         return bo + self.bo1[b] + self.p1[c]
 
 
-def load(directory: Path | None = None) -> Lexicon:
+_NEED = ("syllables.tsv", "unigrams.tsv", "bigrams.tsv", "trigrams.tsv", "acronyms.tsv", "confusions.tsv",
+         "name_bigrams.tsv", "tone_confusions.tsv")
+
+
+def ident(directory: Path | None = None) -> str:
+    """A short fingerprint of a dictionary directory (names and sizes), without loading it;
+    raises MissingDependencyError when a file is missing."""
     d = Path(directory) if directory else default_dir()
-    need = ["syllables.tsv", "unigrams.tsv", "bigrams.tsv", "trigrams.tsv", "acronyms.tsv", "confusions.tsv",
-            "name_bigrams.tsv", "tone_confusions.tsv"]
-    missing = [n for n in need if not (d / n).exists()]
+    missing = [n for n in _NEED if not (d / n).exists()]
     if missing:
         raise MissingDependencyError(f"dictionaries missing in {d}: {', '.join(missing)} (run `make dictionaries`)")
     h = hashlib.sha256()
-    for n in need:
-        st = (d / n).stat()
-        h.update(f"{n}:{st.st_size}".encode())
+    for n in _NEED:
+        h.update(f"{n}:{(d / n).stat().st_size}".encode())
+    return h.hexdigest()[:12]
+
+
+class LazyLexicon:
+    """The dictionaries of a directory, checked now and loaded on first use: a re-run with
+    nothing left to correct never pays the load."""
+
+    def __init__(self, directory: Path | None = None):
+        self.directory = Path(directory) if directory else default_dir()
+        self.ident = ident(self.directory)
+        self._lex: Lexicon | None = None
+
+    def get(self) -> Lexicon:
+        if self._lex is None:
+            self._lex = load(self.directory)
+        return self._lex
+
+
+def load(directory: Path | None = None) -> Lexicon:
+    d = Path(directory) if directory else default_dir()
+    fingerprint = ident(d)
     ids: dict[str, int] = {}
     tokens: list[str] = []
     counts: list[int] = []
@@ -202,6 +226,6 @@ def load(directory: Path | None = None) -> Lexicon:
             if ia is not None and ib is not None:
                 names.add((ia << SHIFT) | ib)
     tones = {(case, o, t): float(c) for case, o, t, _, c in _rows(d / "tone_confusions.tsv")}
-    return Lexicon(h.hexdigest()[:12], ids, tuple(tokens), tuple(counts), sum(counts), tuple(p1), tuple(bo1),
+    return Lexicon(fingerprint, ids, tuple(tokens), tuple(counts), sum(counts), tuple(p1), tuple(bo1),
                    bi, bo2, tri,
                    frozenset(syl_counts), by_fold, acronyms, conf, frozenset(names), tones)
