@@ -308,6 +308,7 @@ def _restore(text: str, lex: Lexicon | Restorer, tone_style: str, mode: str | No
     corrections: list[Correction] = []
     pieces: list[list[tuple[int, int, str]]] = [[] for _ in lines]  # per line: (start, end, replacement)
     runs: list[tuple[int, list[tuple[int, int, str | None, str]]]] = []  # (line index, run)
+    last_marker = [""]  # the letter of the last list marker ('a)', 'b.') seen
     for ln_no, line in enumerate(lines, 1):
         run: list[tuple[int, int, str | None, str]] = []  # (start, end, word or None, context token)
 
@@ -348,6 +349,15 @@ def _restore(text: str, lex: Lexicon | Restorer, tone_style: str, mode: str | No
                 continue
             last_end = m.start()
             list_marker = not plain and _LIST_MARKER.match(chunk) is not None
+            if list_marker:
+                letter = chunk.strip("().")
+                if mode == "bare" and letter == "d" and last_marker[0] == "d":
+                    # Vietnamese lists run a) b) c) d) đ) e): a second 'd)' lost its stroke
+                    at = m.start() + chunk.index("d")
+                    pieces[ln_no - 1].append((at, at + 1, "đ"))
+                    corrections.append(Correction(ln_no, at + 1, "d", "đ", "diacritics", 0.0))
+                    letter = "đ"
+                last_marker[0] = letter
             for wm in _WORD.finditer(chunk):
                 s, e = m.start() + wm.start(), m.start() + wm.end()
                 w = wm.group(0)

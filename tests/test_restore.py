@@ -127,3 +127,9 @@ def test_document_usage_pass_helps(lexicon, monkeypatch):
 def test_codes_and_single_letters_in_typed_text(lexicon):
     out = restore("Dieu 42a cua Nghi dinh; TTg; dinh cu o nuoc ngoai; cho y kien; a) muc", lexicon).text
     assert out == "Điều 42a của Nghị định; TTg; định cư ở nước ngoài; cho ý kiến; a) mục"
+
+
+def test_second_d_marker_in_a_list_is_dd(lexicon):
+    """Vietnamese lists run a) b) c) d) đ) e): typed without marks, the second 'd)' is 'đ)'."""
+    out = restore("c) Ba;\nd) Bon;\nd) Nam;\ne) Sau.", lexicon).text.splitlines()
+    assert [ln[:2] for ln in out] == ["c)", "d)", "đ)", "e)"]
