@@ -207,11 +207,11 @@ class Restorer:
 
     # ------------------------------------------------------------ decoding
     def decode(self, words: list[str], mode: str | list[str], caps: list[bool] | None = None,
-               bias: list[dict[str, float] | None] | None = None) -> list[tuple[str, float, str]]:
+               cache: list[dict[str, float] | None] | None = None) -> list[tuple[str, float, str]]:
         """Best candidate for each lowercase word of one run, by trigram beam search.
         A word starting with FIXED is context only (a number, an acronym); `caps` marks
-        capitalised words, whose pairs found in place or person names get a bonus; `bias`
-        adds a cost per candidate at a position (the document's own usage, see `restore`)."""
+        capitalised words, whose pairs found in place or person names get a bonus; `cache`
+        gives per position the document's own word frequencies to mix into the model."""
         lex = self.lex
         memo = self.memo
         if len(memo) > 2_000_000:
@@ -230,7 +230,7 @@ class Restorer:
                 cands = ((lex.id(tok), 0.0, (tok, 0.0, "")),)
             else:
                 cands = self.scored(w, modes[i])
-            cache = bias[i] if bias else None
+            doc = cache[i] if cache else None
             name_pair = i > 0 and caps[i] and caps[i - 1]
             nxt: dict[int, tuple[float, int, int, tuple | None]] = {}
             nget = nxt.get
@@ -242,8 +242,8 @@ class Restorer:
                     lp = mget(k3)
                     if lp is None:
                         lp = memo[k3] = logp(a, b, cid)
-                    if cache is not None:  # the document's own usage mixed in (a cache model)
-                        lp = math.log((1 - DOC_WEIGHT) * math.exp(lp) + DOC_WEIGHT * cache.get(item[0], 0.0))
+                    if doc is not None:  # the document's own usage mixed in (a cache model)
+                        lp = math.log((1 - DOC_WEIGHT) * math.exp(lp) + DOC_WEIGHT * doc.get(item[0], 0.0))
                     sc = score + lp - cost
                     k = bk | cid
                     if name_pair and k in name_bi:
@@ -418,7 +418,7 @@ def _restore(text: str, lex: Lexicon | Restorer, tone_style: str, mode: str | No
     return Restored("\n".join(out_lines), tuple(corrections), stats[0], stats[1])
 
 
-def _decode_run(r: Restorer, run: list, mode: str, bias: list | None = None) -> list[tuple[str, float, str]]:
+def _decode_run(r: Restorer, run: list, mode: str, cache: list | None = None) -> list[tuple[str, float, str]]:
     lowers = [w.lower() if w is not None else FIXED + ctx for _, _, w, ctx in run]
     caps = [bool(w) and w[:1].isupper() and not w.isupper() for _, _, w, _ in run]
     # capitals read by Tesseract vie lose marks more often, but only in a line of capitals
@@ -427,7 +427,7 @@ def _decode_run(r: Restorer, run: list, mode: str, bias: list | None = None) -> 
     modes = [mode + "_upper" if mode == "marked" and u and (
         (i > 0 and upper[i - 1]) or (i + 1 < len(upper) and upper[i + 1])) else mode
         for i, u in enumerate(upper)]
-    return r.decode(lowers, modes, caps, bias)
+    return r.decode(lowers, modes, caps, cache)
 
 
 DOC_CACHE_MODES = ("bare", "noisy", "marked")
@@ -438,7 +438,8 @@ REDO_RATIO = 2     # a run is decoded again where a reading the document uses tw
 def _document_pass(r: Restorer, runs: list, decoded: list, mode: str) -> None:
     """A word written the same way is usually the same word within one document ('phuong' is
     'phường' all through a ward's plan): runs where another reading of a word is the one the
-    document mostly chose are decoded again, with that usage as a cost (a cache model)."""
+    document mostly chose are decoded again with the document's word frequencies mixed into
+    the language model (a cache model, Kuhn & De Mori 1990)."""
     usage: dict[str, dict[str, int]] = {}
     total = 0
     for (_, run), best in zip(runs, decoded):
@@ -448,17 +449,17 @@ def _document_pass(r: Restorer, runs: list, decoded: list, mode: str) -> None:
                 d[cand] = d.get(cand, 0) + 1
                 total += 1
     for k, ((_, run), best) in enumerate(zip(runs, decoded)):
-        bias: list[dict[str, float] | None] = []
+        freqs: list[dict[str, float] | None] = []
         redo = False
         for (_, _, orig, _), (cand, _, _) in zip(run, best):
             d = usage.get(_fold_lower(orig)) if orig is not None else None
             if not d or len(d) < 2:
-                bias.append(None)
+                freqs.append(None)
                 continue
-            bias.append({c: n / total for c, n in d.items()})
+            freqs.append({c: n / total for c, n in d.items()})
             redo = redo or d.get(cand, 0) * REDO_RATIO < max(d.values())
         if redo:
-            decoded[k] = _decode_run(r, run, mode, bias)
+            decoded[k] = _decode_run(r, run, mode, freqs)
 
 
 def _kind(w: str, lex: Lexicon) -> str:
