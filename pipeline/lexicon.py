@@ -181,8 +181,16 @@ class LazyLexicon:
 
 
 def load(directory: Path | None = None) -> Lexicon:
+    """The dictionaries of a directory; a missing or damaged file is a MissingDependencyError."""
     d = Path(directory) if directory else default_dir()
     fingerprint = ident(d)
+    try:
+        return _load(d, fingerprint)
+    except (ValueError, KeyError, IndexError, UnicodeDecodeError, StopIteration) as e:
+        raise MissingDependencyError(f"dictionaries in {d} are damaged ({e}); run `make dictionaries`") from e
+
+
+def _load(d: Path, fingerprint: str) -> Lexicon:
     ids: dict[str, int] = {}
     tokens: list[str] = []
     counts: list[int] = []

@@ -126,3 +126,15 @@ def test_pages_of_several_documents_interleave():
     order = [(d.row.source, t.page) for d, t in r._tasks(docs, lanes=2)]
     assert order[:4] == [("huge.pdf", 1), ("a.pdf", 1), ("huge.pdf", 2), ("a.pdf", 2)]
     assert ("b.pdf", 1) in order[:6] and len(order) == 9
+
+
+def test_damaged_dictionaries_stop_the_run_with_one_line(tmp_path, capsys):
+    from pipeline.lexicon import default_dir
+    d = tmp_path / "dict"
+    shutil.copytree(default_dir(), d)
+    with open(d / "trigrams.tsv", "a", encoding="utf-8") as f:
+        f.write("only\ttwo\n")
+    code = main(["run", str(SAMPLES / "text"), "-o", str(tmp_path / "out"), "-q", "--dict-dir", str(d)])
+    err = capsys.readouterr().err
+    assert code == ExitCode.missing_dependency
+    assert "damaged" in err and "Traceback" not in err and err.count("\n") <= 1
