@@ -114,7 +114,22 @@ class Restorer:
         # acronyms written with Đ whose plain-D form is not in use: restored in text typed without marks
         plain = {a for a in lex.acronyms if "Đ" not in a}
         self.acronym_marks = {fold(a): a for a in lex.acronyms if "Đ" in a and fold(a) not in plain}
+        # digits OCR writes for a letter, with the likeliest letter ('6' -> 'o'), as learned
+        best: dict[str, tuple[float, str]] = {}
+        for (o, t), c in lex.confusions.items():
+            if len(o) == 1 and o.isdigit() and len(t) == 1 and c < best.get(o, (99.0, ""))[0]:
+                best[o] = (c, t)
+        self.digit_letter = {o: t for o, (_, t) in best.items()}
         self.id_cache: dict[tuple[str, str], tuple] = {}
+
+    def digit_for_letter(self, w: str) -> bool:
+        """Is this code-like token ('T6', 'S6') a word whose vowel OCR wrote as a digit? Only
+        when the learned letter for the digit makes a syllable: 'A1' stays a code."""
+        if not _OCR_DIGIT_WORD.match(w) or w in self.lex.acronyms:
+            return False
+        d = next(c for c in w if c.isdigit())
+        letter = self.digit_letter.get(d)
+        return letter is not None and fold(w.lower().replace(d, letter)) in self.lex.by_fold
 
     # ------------------------------------------------------------ channel
     def edit_cost(self, obs: str, cand_fold: str, costs: Costs) -> float:
@@ -366,7 +381,7 @@ def _restore(text: str, lex: Lexicon | Restorer, tone_style: str, mode: str | No
                     flush()  # punctuation ends a run
                 last_end = e
                 kind = _kind(w, r.lex)
-                if kind == "protect" and mode == "noisy" and _OCR_DIGIT_WORD.match(w) and w not in r.lex.acronyms:
+                if kind == "protect" and mode == "noisy" and r.digit_for_letter(w):
                     kind = "word"  # 'T6', 'S6': Tesseract without Vietnamese data writes 'ổ', 'ố' as '6'
                 if kind == "word" and (list_marker or (mode == "bare" and (
                         _DIGIT.search(w) or _MIXED_CASE.match(w)))):

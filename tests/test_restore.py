@@ -133,3 +133,9 @@ def test_second_d_marker_in_a_list_is_dd(lexicon):
     """Vietnamese lists run a) b) c) d) đ) e): typed without marks, the second 'd)' is 'đ)'."""
     out = restore("c) Ba;\nd) Bon;\nd) Nam;\ne) Sau.", lexicon).text.splitlines()
     assert [ln[:2] for ln in out] == ["c)", "d)", "đ)", "e)"]
+
+
+def test_digit_for_vowel_in_ocr_without_vietnamese_data(lexicon):
+    """'T6' is 'Tổ' (Tesseract eng writes 'ổ' as '6'), but a room code 'A1' stays a code."""
+    out = restore("T6 chirc Hoi nghi tai phong A1 nha B2", lexicon, mode="noisy").text
+    assert out == "Tổ chức Hội nghị tại phòng A1 nhà B2"
