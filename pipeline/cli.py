@@ -35,10 +35,13 @@ def check_dependencies() -> list[tuple[str, bool, str]]:
         path = shutil.which(prog)
         detail = (poppler.version() if prog == "pdfinfo" else path) if path else "missing: apt-get install poppler-utils"
         out.append((prog, bool(path), detail))
-    from .lexicon import default_dir
+    from .lexicon import default_dir, load
     d = default_dir()
-    ok = (d / "syllables.tsv").exists()
-    out.append(("dictionaries", ok, str(d) if ok else f"missing in {d}: run `make dictionaries`"))
+    try:
+        lex = load(d)  # every file present and readable
+        out.append(("dictionaries", True, f"{d} ({len(lex.syllables)} syllables, {len(lex.tri)} trigrams)"))
+    except MissingDependencyError as e:
+        out.append(("dictionaries", False, str(e)))
     return out
 
 
