@@ -37,3 +37,14 @@ def test_column_gap_marks_two_columns():
 def test_ocr_page_never_raises_on_a_missing_file(tmp_path):
     res = ocr_page(PageTask(str(tmp_path / "gone.pdf"), 1, "pdf", OcrSettings()))
     assert res.error and res.text == ""
+
+
+def test_colour_page_drops_red_seal_keeps_black_and_blue(tmp_path):
+    img = Image.new("RGB", (300, 100), (255, 255, 255))
+    img.paste((0, 0, 0), (10, 10, 60, 60))       # black print
+    img.paste((200, 30, 40), (110, 10, 160, 60))  # red seal
+    img.paste((20, 40, 160), (210, 10, 260, 60))  # blue ink
+    img.save(tmp_path / "p.png")
+    gray, _ = load_image(PageTask(str(tmp_path / "p.png"), 1, "image", OcrSettings()))
+    assert gray.mode == "L"
+    assert gray.getpixel((30, 30)) < 60 and gray.getpixel((230, 30)) < 60 and gray.getpixel((130, 30)) > 180
