@@ -61,12 +61,15 @@ def main() -> None:
     print(f"{'task':44s} {'doc':6s} {'raw WER':>9s} {'vnplans':>9s} {'pyvi':>9s}")
     totals: dict[str, list[float]] = {}
 
-    def row(task, name, gold, raw, do_peer=True):
+    def row(task, name, gold, raw, do_peer=True) -> str:
+        """Score one document, print its row and return the corrected text."""
+        fixed = corr(raw)
         a = text_scores(gold, raw)["wer"]
-        b = text_scores(gold, corr(raw))["wer"]
+        b = text_scores(gold, fixed)["wer"]
         c = text_scores(gold, peer(strip_marks(raw) if task.startswith("1") else raw))["wer"] if peer and do_peer else None
         totals.setdefault(task, []).append((a, b, c, len(gold.split())))
         print(f"{task:44s} {name[:6]:6s} {fmt(a)} {fmt(b)} {fmt(c) if c is not None else '      -':>9s}")
+        return fixed
 
     for gt in gts:
         gold = gt.read_text(encoding="utf-8")
@@ -76,13 +79,14 @@ def main() -> None:
         f = ocr_dir / "level1" / gt.name.replace(".gt.txt", ".eng.txt")
         if f.exists():
             row("2 tesseract -l eng (no Vietnamese data), lv1", gt.name, gold, normalize(f.read_text(encoding="utf-8")))
+    vie = []  # (gold, raw, corrected) of task 3, for the count against the typo-fixed gold below
     for level in (1, 2, 3):
         for gt in gts:
             gold = (ROOT / "samples" / "scans" / f"level{level}" / gt.name).read_text(encoding="utf-8")
             f = ocr_dir / f"level{level}" / gt.name.replace(".gt.txt", ".vie.txt")
             if f.exists():
-                row(f"3 tesseract -l vie, level {level}", gt.name, gold, normalize(f.read_text(encoding="utf-8")),
-                    do_peer=False)
+                raw = normalize(f.read_text(encoding="utf-8"))
+                vie.append((gold, raw, row(f"3 tesseract -l vie, level {level}", gt.name, gold, raw, do_peer=False)))
     print()
     print("summary (token-weighted WER):")
     worse = 0
@@ -100,15 +104,10 @@ def main() -> None:
     if worse and typos.exists():  # the plans' own typos that the restorer fixes count against it
         rows = [ln.split("\t") for ln in typos.read_text(encoding="utf-8").splitlines()[1:] if ln.strip()]
         fixed = 0
-        for level in (1, 2, 3):
-            for gt in gts:
-                gold = (ROOT / "samples" / "scans" / f"level{level}" / gt.name).read_text(encoding="utf-8")
-                for wrong, right, *_ in rows:
-                    gold = gold.replace(wrong, right)
-                f = ocr_dir / f"level{level}" / gt.name.replace(".gt.txt", ".vie.txt")
-                if f.exists():
-                    raw = normalize(f.read_text(encoding="utf-8"))
-                    fixed += text_scores(gold, corr(raw))["wer"] > text_scores(gold, raw)["wer"]
+        for gold, raw, corrected in vie:
+            for wrong, right, *_ in rows:
+                gold = gold.replace(wrong, right)
+            fixed += text_scores(gold, corrected)["wer"] > text_scores(gold, raw)["wer"]
         print(f"  ... against the ground truth with the plans' own typos fixed ({typos.name}): {fixed}")
     # speed, load time and memory in a fresh process of its own (no pyvi in memory)
     import subprocess

@@ -11,6 +11,7 @@ import os
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import regex
 
@@ -74,6 +75,21 @@ def shape(s: str) -> str:
 
 def tone_count(s: str) -> int:
     return sum(c in _MARKS for c in unicodedata.normalize("NFD", s))
+
+
+def edit_runs(opcodes) -> Iterator[list]:
+    """The runs of adjacent edits (non-equal opcodes) of an alignment, in order: OCR errors
+    that touch each other ('ir' for 'u') are learned and priced as one."""
+    run: list = []
+    for op in opcodes:
+        if op.tag == "equal":
+            if run:
+                yield run
+                run = []
+        else:
+            run.append(op)
+    if run:
+        yield run
 
 
 def is_syllable_shape(s: str) -> bool:

@@ -21,7 +21,7 @@ import regex
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from .lexicon import RUN_BREAK, SHIFT, Lexicon, fold, shape, tone_name, tone_new, tone_old
+from .lexicon import RUN_BREAK, SHIFT, Lexicon, edit_runs, fold, shape, tone_name, tone_new, tone_old
 from .lexicon import tone_style as tone_style_of
 from .records import Correction, Restored
 
@@ -45,7 +45,8 @@ _VOWEL = regex.compile(r"[AEIOUYĂÂÊÔƠƯ]")
 _RUN_BREAK = regex.compile("[" + regex.escape(RUN_BREAK) + "]")  # where the language model's runs end
 _DIGIT = regex.compile(r"\p{N}")
 _PLAIN = regex.compile(r"[\p{L}\p{M}]+")
-_OCR_DIGIT_WORD = regex.compile(r"^\p{L}{1,3}[0-9]\p{L}{0,3}$")  # one digit among letters: 'T6', 'c4c', 'Tir' aside
+_OCR_DIGIT_WORD = regex.compile(r"^\p{L}{1,3}[0-9]\p{L}{0,3}$")  # one digit among letters: 'T6', 'S6'
+
 _LIST_MARKER = regex.compile(r"^\(?\p{Ll}[).]$")  # 'a)', 'b.'
 _MIXED_CASE = regex.compile(r"^\p{Lu}{2,}\p{Ll}+$")  # 'TTg'
 _CODE = regex.compile(r"^\p{N}{2,}\p{L}{1,2}$")  # '42a', '15bis' would need 3 letters
@@ -138,20 +139,15 @@ class Restorer:
         fo = fold(obs)
         o = fo if len(fo) == len(obs) else obs
         total = 0.0
-        group: list = []
-        for op in [*Levenshtein.opcodes(o, cand_fold), None]:
-            if op is not None and op.tag != "equal":
-                group.append(op)
-                continue
-            if len(group) > 1:
-                whole = self.sub.get((obs[group[0].src_start:group[-1].src_end],
-                                      cand_fold[group[0].dest_start:group[-1].dest_end]))
+        for run in edit_runs(Levenshtein.opcodes(o, cand_fold)):
+            if len(run) > 1:
+                whole = self.sub.get((obs[run[0].src_start:run[-1].src_end],
+                                      cand_fold[run[0].dest_start:run[-1].dest_end]))
                 if whole is not None:
                     total += whole * costs.edit_scale
-                    group = []
-            for g in group:
-                total += self._op_cost(obs, cand_fold, g, costs)
-            group = []
+                    continue
+            for op in run:
+                total += self._op_cost(obs, cand_fold, op, costs)
         return total
 
     def _op_cost(self, obs: str, cand_fold: str, op, costs: Costs) -> float:
@@ -463,16 +459,16 @@ def _document_pass(r: Restorer, runs: list, decoded: list, mode: str) -> None:
                 d = usage.setdefault(_fold_lower(orig), {})
                 d[cand] = d.get(cand, 0) + 1
                 total += 1
+    # only words the document reads more than one way: (their frequencies, the commonest count)
+    shares = {f: ({c: n / total for c, n in d.items()}, max(d.values())) for f, d in usage.items() if len(d) > 1}
     for k, ((_, run), best) in enumerate(zip(runs, decoded)):
         freqs: list[dict[str, float] | None] = []
         redo = False
         for (_, _, orig, _), (cand, _, _) in zip(run, best):
-            d = usage.get(_fold_lower(orig)) if orig is not None else None
-            if not d or len(d) < 2:
-                freqs.append(None)
-                continue
-            freqs.append({c: n / total for c, n in d.items()})
-            redo = redo or d.get(cand, 0) * REDO_RATIO < max(d.values())
+            hit = shares.get(_fold_lower(orig)) if orig is not None else None
+            freqs.append(hit[0] if hit else None)
+            if hit:
+                redo = redo or usage[_fold_lower(orig)].get(cand, 0) * REDO_RATIO < hit[1]
         if redo:
             decoded[k] = _decode_run(r, run, mode, freqs)
 

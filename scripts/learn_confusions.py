@@ -29,7 +29,7 @@ from rapidfuzz.distance import Levenshtein
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from pipeline.lexicon import fold  # noqa: E402
+from pipeline.lexicon import edit_runs, fold, tone_name  # noqa: E402
 
 FONTS = ["/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf",
          "/usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf",
@@ -113,7 +113,7 @@ def main() -> None:
             if op.tag == "equal":
                 for i, h in zip(range(op.src_start, op.src_end), vie[op.dest_start:op.dest_end]):
                     case = "upper" if raw_truth[i].isupper() else "lower"
-                    tones[(case, tone_of(h), tone_of(truth[i]))] += 1
+                    tones[(case, tone_name(h), tone_name(truth[i]))] += 1
         for hyp_text in outs[2 * n: 2 * n + 2]:
             hyp = [w.lower() for w in hyp_text.split()]
             for op in Levenshtein.opcodes([fold(x) for x in truth], [fold(x) for x in hyp]):
@@ -155,13 +155,6 @@ def main() -> None:
     print(f"{len(pages)} pages, {sum(truth_chars.values())} letters aligned: {len(rows)} confusions -> {a.out}")
 
 
-def tone_of(word: str) -> str:
-    for ch, name in (("\u0300", "grave"), ("\u0301", "acute"), ("\u0309", "hook"), ("\u0303", "tilde"), ("\u0323", "dot")):
-        if ch in unicodedata.normalize("NFD", word):
-            return name
-    return "none"
-
-
 def _pairs(obs: str, truth: str):
     """Letter pairs (observed, truth) of the alignment; '' stands for nothing. Next to the
     single letters, a run of edits that touch each other is also counted whole ('ir' for 'u',
@@ -169,27 +162,22 @@ def _pairs(obs: str, truth: str):
     fo = fold(obs)
     if len(fo) != len(obs):  # characters that fold to more or less than one letter
         fo = obs
-    group: list = []
-    for op in Levenshtein.opcodes(fo, truth):
-        if op.tag == "equal":
-            yield from _group(obs, truth, group)
-            group = []
-            continue
-        group.append(op)
-        if op.tag == "replace" and op.src_end - op.src_start == op.dest_end - op.dest_start:
-            for i, j in zip(range(op.src_start, op.src_end), range(op.dest_start, op.dest_end)):
-                yield obs[i], truth[j]
-        elif op.tag == "replace":
-            yield obs[op.src_start:op.src_end], truth[op.dest_start:op.dest_end]
-        elif op.tag == "delete":  # OCR added letters
-            yield obs[op.src_start:op.src_end], ""
-        elif op.tag == "insert":  # OCR lost letters
-            yield "", truth[op.dest_start:op.dest_end]
-    yield from _group(obs, truth, group)
+    for run in edit_runs(Levenshtein.opcodes(fo, truth)):
+        for op in run:
+            if op.tag == "replace" and op.src_end - op.src_start == op.dest_end - op.dest_start:
+                for i, j in zip(range(op.src_start, op.src_end), range(op.dest_start, op.dest_end)):
+                    yield obs[i], truth[j]
+            elif op.tag == "replace":
+                yield obs[op.src_start:op.src_end], truth[op.dest_start:op.dest_end]
+            elif op.tag == "delete":  # OCR added letters
+                yield obs[op.src_start:op.src_end], ""
+            elif op.tag == "insert":  # OCR lost letters
+                yield "", truth[op.dest_start:op.dest_end]
+        yield from _group(obs, truth, run)
 
 
 def _group(obs: str, truth: str, ops: list):
-    """Adjacent edits as one pair, when they are more than one letter on some side."""
+    """A run of two or more adjacent edits as one pair, when it has letters on both sides."""
     if len(ops) < 2:
         return
     o, t = obs[ops[0].src_start:ops[-1].src_end], truth[ops[0].dest_start:ops[-1].dest_end]
