@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from . import poppler, tesseract
+from . import pageread, poppler, tesseract
 from .errors import VnplansError
 from .records import PageResult, Word
 
@@ -110,6 +110,7 @@ def ocr_page(task: PageTask) -> PageResult:
         img, dpi = load_image(task)
         version = tesseract.version()
         words = tesseract.words(img, s.lang, s.psm, s.timeout, dpi)
+        used = img  # the image the kept words' boxes refer to
         engine = f"tesseract {version} {s.lang} psm{s.psm} {dpi}dpi"
         warnings: list[str] = []
         if s.retry and ((_mean_conf(words) or 0) < 60 or len(words) < 15):
@@ -130,12 +131,14 @@ def ocr_page(task: PageTask) -> PageResult:
             for im, psm, note in tries:
                 w2 = tesseract.words(im, s.lang, psm, s.timeout, dpi)
                 if _score(w2) > best * 1.05:
-                    best, words = _score(w2), w2
+                    best, words, used = _score(w2), w2, im
                     engine = f"tesseract {version} {s.lang} psm{psm} {dpi}dpi{note} (retry)"
         if not words:
             warnings.append(f"page {task.page}: no text found")
+        readings = pageread.read(used, dpi, words, task.page)  # handwriting and zones: page-image readings
         return PageResult(task.page, tesseract.lines_text(words), words, _mean_conf(words), engine,
-                          round(time.monotonic() - t0, 3), "", tuple(warnings))
+                          round(time.monotonic() - t0, 3), "", tuple(warnings), used.width, used.height,
+                          "", readings)
     except VnplansError as e:
         return PageResult(task.page, "", (), None, "", round(time.monotonic() - t0, 3), str(e))
     except Exception as e:  # a worker must report, not die: the batch goes on

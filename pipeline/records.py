@@ -20,6 +20,18 @@ class Word:
 
 
 @dataclass(frozen=True)
+class Reading:
+    """A value read from one region of a page image beside the page's OCR (a handwritten
+    number or day, a header zone read again): what, where and how sure."""
+    field: str  # 'number', 'day', 'zone:header-left', ...
+    text: str
+    confidence: float  # 0-100
+    box: tuple[int, int, int, int]  # x0, y0, x1, y1 in pixels of the page image
+    source: str = "ocr"  # 'ocr', 'handwriting', 'text-layer', 'digital-signature'
+    alternatives: tuple[tuple[str, float], ...] = ()  # other readings with their confidence
+
+
+@dataclass(frozen=True)
 class PageResult:
     """What the OCR (or text-layer) stage produced for one page."""
     page: int  # 1-based
@@ -30,6 +42,10 @@ class PageResult:
     seconds: float = 0.0
     error: str = ""  # non-empty when the page failed; text is then ""
     warnings: tuple[str, ...] = ()
+    width: int = 0  # pixels of the page image the word boxes refer to (0: no image)
+    height: int = 0
+    kind: str = ""  # page kind from image preparation: 'text', 'blank', 'near-blank' ('' unknown)
+    readings: tuple[Reading, ...] = ()
 
 
 @dataclass(frozen=True)

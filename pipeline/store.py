@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Iterator
 
 from .errors import OutputError
-from .records import PageResult, PlanRecord, Word
+from .records import PageResult, PlanRecord, Reading, Word
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS pages (
     seconds    REAL,
     error      TEXT,
     warnings   TEXT,
+    extra      TEXT,             -- JSON: width, height, kind, readings
     PRIMARY KEY (sha256, page, settings)
 );
 CREATE TABLE IF NOT EXISTS records (
@@ -83,6 +84,9 @@ class Catalog:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.executescript(SCHEMA)
+            cols = {r[1] for r in self.db.execute("PRAGMA table_info(pages)")}
+            if "extra" not in cols:  # a catalog from before page extras
+                self.db.execute("ALTER TABLE pages ADD COLUMN extra TEXT")
         except (OSError, sqlite3.Error) as e:
             raise OutputError(f"cannot open catalog {self.path}: {e}") from e
 
@@ -130,13 +134,18 @@ class Catalog:
 
     # pages
     def page(self, sha256: str, page: int, settings: str) -> PageResult | None:
-        row = self.db.execute("SELECT text,words,confidence,engine,seconds,error,warnings FROM pages "
+        row = self.db.execute("SELECT text,words,confidence,engine,seconds,error,warnings,extra FROM pages "
                               "WHERE sha256=? AND page=? AND settings=?", (sha256, page, settings)).fetchone()
         if not row:
             return None
         words = tuple(Word(*w) for w in json.loads(row[1] or "[]"))
+        extra = json.loads(row[7] or "{}")
+        readings = tuple(Reading(r["field"], r["text"], r["confidence"], tuple(r["box"]), r.get("source", "ocr"),
+                                 tuple((a, c) for a, c in r.get("alternatives", ())))
+                         for r in extra.get("readings", ()))
         return PageResult(page, row[0] or "", words, row[2], row[3] or "", row[4] or 0.0, row[5] or "",
-                          tuple(json.loads(row[6] or "[]")))
+                          tuple(json.loads(row[6] or "[]")), extra.get("width", 0), extra.get("height", 0),
+                          extra.get("kind", ""), readings)
 
     def done_pages(self, sha256: str, settings: str) -> set[int]:
         return {r[0] for r in self.db.execute("SELECT page FROM pages WHERE sha256=? AND settings=? AND error=''",
@@ -145,9 +154,12 @@ class Catalog:
     def save_page(self, sha256: str, settings: str, p: PageResult) -> None:
         words = json.dumps([[w.text, w.conf, w.left, w.top, w.width, w.height, w.line] for w in p.words],
                            ensure_ascii=False)
-        self._write("INSERT OR REPLACE INTO pages VALUES (?,?,?,?,?,?,?,?,?,?)",
+        extra = json.dumps({"width": p.width, "height": p.height, "kind": p.kind,
+                            "readings": [asdict(r) for r in p.readings]}, ensure_ascii=False)
+        self._write("INSERT OR REPLACE INTO pages(sha256,page,settings,text,words,confidence,engine,seconds,"
+                    "error,warnings,extra) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                     (sha256, p.page, settings, p.text, words, p.confidence, p.engine, p.seconds, p.error,
-                     json.dumps(list(p.warnings), ensure_ascii=False)))
+                     json.dumps(list(p.warnings), ensure_ascii=False), extra))
 
     # records
     def save_record(self, source: str, sha256: str, settings: str, record: PlanRecord, text: str) -> None:
