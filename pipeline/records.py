@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import enum
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -101,6 +102,42 @@ class Quality:
     corrections: int = 0
 
 
+class Source(str, enum.Enum):
+    """Where a field's value came from (SPEC `evidence.source`)."""
+    OCR = "ocr"
+    TEXT_LAYER = "text-layer"
+    TEXT = "text"
+    DIGITAL_SIGNATURE = "digital-signature"
+    FILENAME = "filename"
+    HUMAN = "human"
+    HANDWRITING = "handwriting"
+
+
+class Reason(str, enum.Enum):
+    """Why a person should check a field (SPEC `review.reason`)."""
+    HANDWRITING = "handwriting"
+    LOW_CONFIDENCE = "low-confidence"
+    CONFLICT = "conflict"
+    SEAL = "seal"
+    MISSING = "missing"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Where one field's value was read: page, box in that page's pixels, confidence, source."""
+    field: str
+    page: int
+    box: tuple[int, int, int, int] | None
+    confidence: float | None
+    source: str
+
+
+@dataclass(frozen=True)
+class ReviewFlag:
+    field: str
+    reason: str
+
+
 @dataclass(frozen=True)
 class PlanRecord:
     """One document's record; field names and meanings are those of SPEC.md."""
@@ -134,9 +171,14 @@ class PlanRecord:
     signer_name: str = ""
     quality: Quality = field(default_factory=Quality)
     warnings: tuple[str, ...] = ()
+    signed_at: str = ""
+    evidence: tuple[Evidence, ...] = ()
+    review: tuple[ReviewFlag, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return _plain(dataclasses.asdict(self))
+        d = _plain(dataclasses.asdict(self))
+        d["evidence"] = {e["field"]: {k: v for k, v in e.items() if k != "field"} for e in d["evidence"]}
+        return d
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False)
@@ -148,6 +190,10 @@ class PlanRecord:
         d["sections"] = tuple(_section(x) for x in d.get("sections", ()))
         d["assignments"] = tuple(Assignment(x["unit"], tuple(x["tasks"])) for x in d.get("assignments", ()))
         d["quality"] = Quality(**d.get("quality", {}))
+        ev = d.get("evidence") or {}
+        d["evidence"] = tuple(Evidence(k, v.get("page", 0), tuple(v["box"]) if v.get("box") else None,
+                                       v.get("confidence"), v.get("source", "")) for k, v in ev.items())
+        d["review"] = tuple(ReviewFlag(x["field"], x["reason"]) for x in d.get("review", ()))
         for k in ("purposes", "requirements", "participants", "assignment_units", "recipients", "warnings"):
             d[k] = tuple(d.get(k, ()))
         known = {f.name for f in dataclasses.fields(cls)}

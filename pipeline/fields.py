@@ -1,0 +1,451 @@
+"""Header and signature fields read zone by zone from a document's layout, each value with its
+evidence (page, box, confidence, source) and, where a person should look, a review reason.
+
+A value that fails its check (an issuer that is no known kind of body, a place no gazetteer
+knows, a name whose first word is no surname) is left empty and flagged: a wrong value costs a
+lost document, an empty one a look. Each rule is a small function with a docstring example.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import regex
+from rapidfuzz import fuzz
+
+from .gazetteer import Gazetteer, key
+from .layout import DocLayout, Segment, Zone, box_union, folded, mean_conf
+from .records import Reason
+
+Fix = Callable[[str], str]  # text corrector (the restorer), lines kept
+
+DOC_TYPES = ("Kế hoạch", "Quyết định", "Báo cáo", "Công văn", "Tờ trình", "Chỉ thị", "Thông báo",
+             "Nghị quyết", "Hướng dẫn", "Chương trình", "Giấy mời", "Thông tư", "Nghị định", "Đề án",
+             "Phương án", "Quy chế", "Quy định", "Biên bản", "Công điện", "Kết luận", "Đề án",
+             "Thông cáo", "Hợp đồng", "Giấy ủy quyền", "Giấy giới thiệu", "Phiếu gửi", "Thư công")
+SYMBOL_TYPES = {"KH": "Kế hoạch", "QĐ": "Quyết định", "BC": "Báo cáo", "TTr": "Tờ trình",
+                "CT": "Chỉ thị", "TB": "Thông báo", "NQ": "Nghị quyết", "HD": "Hướng dẫn",
+                "CTr": "Chương trình", "GM": "Giấy mời", "ĐA": "Đề án", "PA": "Phương án",
+                "QC": "Quy chế", "BB": "Biên bản", "CĐ": "Công điện", "KL": "Kết luận"}
+LEVELS = ("đặc khu", "thành phố", "thị trấn", "thị xã", "phường", "xã", "tỉnh", "quận", "huyện")
+MIN_CONF = 60.0  # mean word confidence under which a value is flagged low-confidence
+PRINTED_CONF = 88.0  # a number or day read with less than this may be handwriting
+
+
+@dataclass(frozen=True)
+class Value:
+    """One field's value and where it came from; `reason` non-empty asks for review."""
+    field: str
+    value: object
+    page: int = 0
+    box: tuple[int, int, int, int] | None = None
+    confidence: float | None = None
+    source: str = "ocr"
+    reason: str = ""
+
+
+def _val(field: str, value: object, segs: list[Segment] | tuple[Segment, ...], reason: str = "") -> Value:
+    if not segs:
+        return Value(field, value, reason=reason)
+    conf = mean_conf(segs)
+    if not reason and value and conf < MIN_CONF:
+        reason = Reason.LOW_CONFIDENCE.value
+    return Value(field, value, segs[0].page, box_union(segs), conf, "ocr", reason)
+
+
+# ---------------------------------------------------------------- small text rules
+
+def strip_noise(s: str) -> str:
+    """'__ ——.. CHỦ TỊCH' -> 'CHỦ TỊCH': marks of rules, seals and scribbles at either end go."""
+    s = regex.sub(r"^[^\p{L}\d(]+", "", s)
+    return regex.sub(r"[^\p{L}\d.)]+$", "", s).strip()
+
+
+def is_caps_line(s: str) -> bool:
+    """'TỈNH QUẢNG NGÃI' yes; 'Quảng Ngãi' no: at least four letters, 80 % of them capitals."""
+    letters = [c for c in s if c.isalpha()]
+    return len(letters) >= 4 and sum(c.isupper() for c in letters) >= 0.8 * len(letters)
+
+
+def cap_first(s: str) -> str:
+    return s[:1].upper() + s[1:]
+
+
+def title_words(s: str) -> str:
+    """'QUẢNG NGÃI' -> 'Quảng Ngãi'; 'BÀ RỊA - VŨNG TÀU' -> 'Bà Rịa - Vũng Tàu'."""
+    return " ".join(cap_first(w.lower()) for w in s.split())
+
+
+def org_case(s: str) -> str:
+    """'SỞ TÀI NGUYÊN VÀ MÔI TRƯỜNG' -> 'Sở Tài nguyên và Môi trường': the kind of body and the
+    first word of each part of its name (parts split by 'và', '-', ',') take a capital."""
+    low = s.lower().strip()
+    parts = regex.split(r"(\s+và\s+|\s*-\s*|,\s*)", low)
+    out = [cap_first(p) if i % 2 == 0 else p for i, p in enumerate(parts)]
+    return "".join(out)
+
+
+def match_place(name: str, gaz: Gazetteer) -> str:
+    """'QUẢNG NGÃI', 'Quang Ngai' -> 'Quảng Ngãi' (the gazetteer's spelling); a name no unit
+    has, even after one OCR slip, gives ''."""
+    k = key(name)
+    if not k:
+        return ""
+    if k in gaz.places:
+        return gaz.places[k]
+    best, score = "", 0.0
+    for pk, pv in gaz.places.items():
+        if abs(len(pk) - len(k)) > 2:
+            continue
+        sc = fuzz.ratio(k, pk)
+        if sc > score:
+            best, score = pv, sc
+    return best if score >= 88 else ""
+
+
+# ---------------------------------------------------------------- issuer
+
+_UBND = regex.compile(r"^(?:ỦY|UỶ|UY|ÚY|ỦỶ)\s*BAN\s+NH[ÂA]N\s+D[ÂAẪ]N\b\s*(.*)$")
+_HDND = regex.compile(r"^(?:HỘI\s+ĐỒNG\s+NHÂN\s+DÂN|HĐND|UBND)\s+(.*)$")
+
+
+def split_level(rest: str) -> tuple[str, str]:
+    """'TỈNH QUẢNG NGÃI' -> ('tỉnh', 'QUẢNG NGÃI'); 'THÀNH PHỐ HÀ NỘI' -> ('thành phố', 'HÀ NỘI')."""
+    f = folded(rest)
+    for lv in LEVELS:
+        fl = folded(lv)
+        if f.startswith(fl + " "):
+            n = len(lv.split())
+            return lv, " ".join(rest.split()[n:])
+    return "", rest
+
+
+def rule_issuer(lines: list[str], gaz: Gazetteer) -> tuple[str, str, str]:
+    """Left header lines -> (issuer, level, unit name):
+    ['ỦY BAN NHÂN DÂN', 'TỈNH QUẢNG NGÃI'] -> ('Ủy ban nhân dân tỉnh Quảng Ngãi', 'tỉnh', 'Quảng Ngãi');
+    ['UBND TỈNH LÀO CAI', 'SỞ Y TẾ'] -> ('Sở Y tế tỉnh Lào Cai', 'tỉnh', 'Lào Cai');
+    ['HĐND TỈNH HƯNG YÊN', 'VĂN PHÒNG'] -> ('Văn phòng HĐND tỉnh Hưng Yên', 'tỉnh', 'Hưng Yên');
+    ['BỘ TƯ PHÁP'] -> ('Bộ Tư pháp', '', ''). Anything else -> ('', '', '')."""
+    lines = [regex.sub(r"\s+", " ", strip_noise(ln)) for ln in lines]
+    lines = [ln for ln in lines if is_caps_line(ln)]
+    if not lines:
+        return "", "", ""
+    joined = " ".join(lines)
+    m = _UBND.match(joined)
+    if m:
+        level, name = split_level(m.group(1))
+        place = match_place(name, gaz) if level else ""
+        if not place:
+            return "", "", ""
+        return f"Ủy ban nhân dân {level} {place}", level, place
+    # a parent body over the issuer: 'UBND TỈNH X' / 'SỞ Y TẾ'
+    for i in range(1, len(lines)):
+        parent, lower = " ".join(lines[:i]), " ".join(lines[i:])
+        pm = _HDND.match(parent) or _UBND.match(parent)
+        if not pm:
+            continue
+        level, name = split_level(pm.group(1))
+        place = match_place(name, gaz) if level else ""
+        body = body_kind(lower, gaz)
+        if not place or not body:
+            continue
+        if folded(lower) == "van phong":
+            head = "HĐND" if regex.match(r"^(?:HỘI|HĐND)", parent) else "UBND"
+            return f"Văn phòng {head} {level} {place}", level, place
+        return f"{org_case(lower)} {level} {place}", level, place
+    if body_kind(joined, gaz):
+        return org_case(joined), "", ""
+    return "", "", ""
+
+
+def body_kind(text: str, gaz: Gazetteer) -> str:
+    """The kind of body a name starts with: 'SỞ Y TẾ' -> 'Sở'; 'BỘ TƯ PHÁP' -> 'Bộ'; else ''."""
+    f = key(text)
+    for b in gaz.bodies:
+        kb = key(b)
+        if f == kb or f.startswith(kb + " "):
+            return b
+    return ""
+
+
+# ---------------------------------------------------------------- number, symbol, place, date
+
+_SO = regex.compile(r"^\W*S\S{0,2}?\s*[:;.,]?\s*(?P<num>[^/]*?)\s*/\s*(?P<sym>\S.*)$")
+_SYMBOL = regex.compile(r"^((?:\d{4}/)?[\p{Lu}Đ][\p{L}\d]*(?:\s*[-–.]\s*[\p{Lu}Đ\d][\p{L}\d]*)*)")
+
+
+def rule_number_symbol(text: str) -> tuple[str, str, bool]:
+    """'Số: 129/KH-UBND' -> ('129', 'KH-UBND', True); 'Số: 84 /TTr -UBND' -> ('84', 'TTr-UBND', True);
+    'Số: # /CT-UBND' -> ('', 'CT-UBND', False): the number is not plain digits (ink?)."""
+    m = _SO.match(text.strip())
+    if not m:
+        return "", "", False
+    sm = _SYMBOL.match(m.group("sym").strip())
+    symbol = regex.sub(r"\s+", "", sm.group(1)).replace("–", "-").strip(".-") if sm else ""
+    num = m.group("num").replace(" ", "")
+    if regex.fullmatch(r"[0-9IlO|]{1,5}", num) and regex.search(r"\d", num):
+        num = num.translate(str.maketrans("IlO|", "1101"))
+    clean = bool(regex.fullmatch(r"\d{1,5}", num)) or num == ""
+    return (num if clean else ""), symbol, clean
+
+
+_DATE = regex.compile(r"^(?P<place>.*?)\s*[,.]\s*ng[aà]y\s*(?P<day>\S*?)\s*th[aá]ng\s*(?P<month>\S*?)\s*n[aă]m\s*(?P<year>\d{4})")
+
+
+def rule_place_date(text: str) -> tuple[str, str, str, str]:
+    """'Quảng Ngãi, ngày 06 tháng 01 năm 2025' -> ('Quảng Ngãi', '06', '01', '2025'): the parts as
+    written (day or month may be ink that OCR garbled: the caller judges them)."""
+    m = _DATE.search(text)
+    if not m:
+        return "", "", "", ""
+    return strip_noise(m.group("place")), m.group("day"), m.group("month"), m.group("year")
+
+
+def iso_date(year: str, month: str, day: str) -> str:
+    """('2025', '01', '06') -> '2025-01-06'; an unreadable day gives '2025-01'; a bad month '2025'."""
+    if not regex.fullmatch(r"(19|20)\d\d", year):
+        return ""
+    if not regex.fullmatch(r"\d{1,2}", month) or not 1 <= int(month) <= 12:
+        return year
+    out = f"{year}-{int(month):02d}"
+    if regex.fullmatch(r"\d{1,2}", day):
+        import calendar
+        if 1 <= int(day) <= calendar.monthrange(int(year), int(month))[1]:
+            out += f"-{int(day):02d}"
+    return out
+
+
+# ---------------------------------------------------------------- kind and title
+
+def rule_kind(line: str) -> str:
+    """'CHỈ THỊ' -> 'Chỉ thị'; 'CHÍ THỊ' (OCR) -> 'Chỉ thị'; 'QUYẾT ĐỊNH:' -> 'Quyết định'; else ''."""
+    t = strip_noise(line).rstrip(":").strip()
+    if not is_caps_line(t) or len(t.split()) > 4:
+        return ""
+    k = key(t)
+    best, score = "", 0.0
+    for d in DOC_TYPES:
+        sc = fuzz.ratio(k, key(d))
+        if sc > score:
+            best, score = d, sc
+    return best if score >= 85 else ""
+
+
+_VE_VIEC = regex.compile(r"^[^\p{L}]*(?:v[eêềếể]|và)\s*vi[eệê]c\b\s*", regex.I)
+_VV = regex.compile(r"^[^\p{L}]*V\s*[/|l1]\s*[vV]\b\.?\s*")
+_TITLE_STOP = regex.compile(r"^(?:kinh\s*gui|can\s*cu|dieu\s*\d|thuc\s*hien|xet\s)")
+
+
+def rule_title_start(title: str) -> str:
+    """',Vêviệc triển khai' -> 'Về việc triển khai'; 'và việc miễn nhiệm' -> 'Về việc miễn nhiệm'
+    (a summary that starts with 'Về việc' as OCR misread it); 'V/V ...' -> 'V/v ...'."""
+    if _VV.match(title):
+        return "V/v " + _VV.sub("", title, count=1)
+    if _VE_VIEC.match(title):
+        return "Về việc " + _VE_VIEC.sub("", title, count=1)
+    return title
+
+
+# ---------------------------------------------------------------- signature
+
+_AUTH = regex.compile(r"^(tm|kt|tl|tuq|q)\s*[.,]\s*(.*)$")
+
+
+def rule_signature(lines: list[str], gaz: Gazetteer) -> tuple[str, str, int, int]:
+    """Signature lines top to bottom -> (authority, position, index of the position line,
+    index of the first line after the block's titles). ['TM. ỦY BAN NHÂN DÂN', 'KT. CHỦ TỊCH',
+    'PHÓ CHỦ TỊCH'] -> ('TM. KT.', 'Phó Chủ tịch', 2, 3); ['CHỦ TỊCH'] -> ('', 'Chủ tịch', 0, 1)."""
+    auth: list[str] = []
+    principal = ""
+    i = 0
+    while i < len(lines):
+        f = folded(strip_noise(lines[i]))
+        m = _AUTH.match(f)
+        if not m:
+            break
+        auth.append(m.group(1).upper() + ".")
+        principal = m.group(2)
+        i += 1
+    for j in range(i, min(i + 3, len(lines))):
+        pos = match_position(strip_noise(lines[j]), gaz, principal)
+        if pos:
+            return " ".join(auth), pos, j, j + 1
+    return " ".join(auth), "", -1, i
+
+
+def match_position(line: str, gaz: Gazetteer, principal: str = "") -> str:
+    """'PHÓ CHỦ TỊCH' -> 'Phó Chủ tịch'; 'PHO CHU TỊCH' -> 'Phó Chủ tịch'. Under 'KT. X' the
+    signer is X's deputy: a line read as '?? CHỦ TỊCH' under 'KT. CHỦ TỊCH' -> 'Phó Chủ tịch'."""
+    if not line or not is_caps_line(line):
+        return ""
+    k = key(line)
+    best, score = "", 0.0
+    for p in gaz.positions:
+        sc = fuzz.ratio(k, key(p))
+        if sc > score:
+            best, score = p, sc
+    if principal:
+        deputy = "phó " + principal if not principal.startswith("bo truong") else "thứ trưởng"
+        if key(deputy) != k and fuzz.ratio(k, key(deputy)) >= 75 and key(deputy) in {key(p) for p in gaz.positions}:
+            best = next(p for p in gaz.positions if key(p) == key(deputy))
+            score = 100.0
+    return best if score >= 88 else ""
+
+
+_NAME_WORD = regex.compile(r"^[\p{Lu}][\p{Ll}\p{M}]+$")
+
+
+def rule_name(line: str, gaz: Gazetteer, known: Callable[[str], bool]) -> str:
+    """'Trần Hoàng Tuấn' -> itself; 'ạm Trường Thọ' (a seal over the first letters) -> '':
+    two to five capitalised syllables, the first a Vietnamese surname."""
+    words = strip_noise(line).split()
+    if not 2 <= len(words) <= 5:
+        return ""
+    if not all(_NAME_WORD.match(w) and known(w.lower()) for w in words):
+        return ""
+    if words[0] not in gaz.surnames:
+        return ""
+    return " ".join(words)
+
+
+# ---------------------------------------------------------------- recipients
+
+_ITEM = regex.compile(r"^\s*[-–—•+*]\s*(.*)$")
+
+
+def rule_recipients(segs: list[Segment]) -> list[tuple[str, list[Segment]]]:
+    """'Nơi nhận:' then '- Như trên;' / '- Sở Nội vụ;' ... -> items with their segments; a line
+    without a dash, aligned under the item text, continues the item above it."""
+    items: list[tuple[str, list[Segment]]] = []
+    if not segs:
+        return items
+    head = regex.sub(r"^[*_\s]*\S+\s+\S+?\s*[:;.]?\s*", "", segs[0].text, count=1) if len(segs[0].text.split()) > 2 else ""
+    rest = list(segs[1:])
+    if head and _ITEM.match(head):
+        items.append((_ITEM.match(head).group(1), [segs[0]]))
+    lh = sorted(s.height for s in segs)[len(segs) // 2]
+    for s in rest:
+        m = _ITEM.match(s.text)
+        if m:
+            items.append((m.group(1), [s]))
+            continue
+        if not items:
+            continue
+        prev = items[-1][1][-1]
+        if s.box[1] - prev.box[3] < 0.8 * lh and abs(s.box[0] - prev.box[0]) < 3 * lh and s.conf >= 50:
+            items[-1] = (items[-1][0] + " " + s.text, items[-1][1] + [s])
+    return items
+
+
+def clean_recipient(s: str) -> str:
+    """'Sở Nội vụ;' -> 'Sở Nội vụ'; 'Lưu: VT, NC(Vi16).' -> 'Lưu: VT, NC(Vi16)'."""
+    s = regex.sub(r"\s+", " ", s).strip()
+    return regex.sub(r"\s*[;.,]+\s*$", "", s).strip(" -")
+
+
+# ---------------------------------------------------------------- the document
+
+def _lines(segs: tuple[Segment, ...] | list[Segment], fix: Fix) -> list[str]:
+    """The segments' text corrected as one block; the line count is kept (else uncorrected)."""
+    raw = [s.text for s in segs]
+    if not raw:
+        return []
+    fixed = fix("\n".join(raw)).split("\n")
+    return fixed if len(fixed) == len(raw) else raw
+
+
+def read_fields(lay: DocLayout, fix: Fix, gaz: Gazetteer, known: Callable[[str], bool]) -> dict[str, Value]:
+    """Every header and signature field the zones give, by field name."""
+    out: dict[str, Value] = {}
+    left = list(lay.get(Zone.HEADER_LEFT))
+    right = list(lay.get(Zone.HEADER_RIGHT))
+    so_i = next((i for i, s in enumerate(left) if regex.match(r"^\W*s[o06]\S{0,2}\s*[:;.,]?", folded(s.text))
+                 and "/" in s.text), -1)
+    issuer_segs = left[:so_i] if so_i >= 0 else [s for s in left if is_caps_line(s.text)]
+    issuer, level, unit = rule_issuer(_lines(issuer_segs, fix), gaz)
+    out["issuer"] = _val("issuer", issuer, issuer_segs, "" if issuer else Reason.MISSING.value)
+    out["admin_unit_level"] = Value("admin_unit_level", level)
+    out["admin_unit_name"] = Value("admin_unit_name", unit)
+    if so_i >= 0:
+        so = left[so_i]
+        number, symbol, clean = rule_number_symbol(so.text)
+        num_words = [w for w in so.words if regex.search(r"\d", w.text) and "/" not in w.text]
+        num_conf = min((w.conf for w in num_words), default=0.0)
+        reason = ""
+        if not clean or (number and num_conf < PRINTED_CONF):
+            number, reason = "", Reason.HANDWRITING.value
+        out["number"] = _val("number", number, [so], reason)
+        out["symbol"] = _val("symbol", symbol, [so], "" if symbol else Reason.MISSING.value)
+        vv = left[so_i + 1:]
+    else:
+        out["number"] = Value("number", "", reason=Reason.MISSING.value)
+        out["symbol"] = Value("symbol", "", reason=Reason.MISSING.value)
+        vv = []
+    date_seg = next((s for s in right if _DATE.search(s.text)), None)
+    if date_seg is not None:
+        place_raw, day, month, year = rule_place_date(date_seg.text)
+        place_fixed = rule_place_date(_lines([date_seg], fix)[0])[0] or place_raw
+        place = match_place(place_fixed, gaz) or match_place(place_raw, gaz)
+        if not place and unit and fuzz.ratio(key(place_raw), key(unit)) >= 80:
+            place = unit
+        out["place"] = _val("place", place, [date_seg], "" if place else Reason.LOW_CONFIDENCE.value)
+        dw = {folded(w.text): w for w in date_seg.words}
+        date = iso_date(year, month, day)
+        day_conf = min((w.conf for w in date_seg.words if w.text == day), default=0.0)
+        reason = ""
+        if len(date) == 10 and day_conf < PRINTED_CONF:
+            date, reason = date[:7], Reason.HANDWRITING.value
+        elif len(date) < 10:
+            reason = Reason.HANDWRITING.value if len(date) == 7 else Reason.LOW_CONFIDENCE.value
+        out["date"] = _val("date", date, [date_seg], reason)
+        del dw
+    title_segs = list(lay.get(Zone.TITLE))
+    kind = rule_kind(title_segs[0].text) if title_segs else ""
+    symbol = out["symbol"].value if "symbol" in out else ""
+    if kind:
+        out["doc_type"] = _val("doc_type", kind, title_segs[:1])
+        body = title_segs[1:]
+    else:
+        head = str(symbol).split("-")[0] if symbol else ""
+        dt = SYMBOL_TYPES.get(head, "Công văn" if symbol else "")
+        out["doc_type"] = Value("doc_type", dt, reason="" if dt else Reason.MISSING.value)
+        body = [s for s in vv if s.box[1] >= left[so_i].box[3]] if so_i >= 0 else []
+    kept: list[Segment] = []
+    for s in body[:5]:
+        if _TITLE_STOP.match(folded(s.text)) or (kept and rule_kind(s.text)):
+            break
+        kept.append(s)
+    title = " ".join(_lines(kept, fix))
+    title = rule_title_start(regex.sub(r"\s+", " ", title).strip())
+    title = regex.sub(r"(\p{L})\s*-\s*(\p{L})", r"\1 - \2", title) if regex.search(r"\s-\S|\S-\s", title) else title
+    out["title"] = _val("title", title, kept, "" if title else Reason.MISSING.value)
+    # signature
+    sig = [s for s in lay.get(Zone.SIGNATURE) if strip_noise(s.text)]
+    sig_lines = [strip_noise(x) for x in _lines(sig, fix)]
+    authority, position, pi, after = rule_signature(sig_lines, gaz)
+    seal_pages = {p for p, _ in lay.seals}
+    out["signer_authority"] = _val("signer_authority", authority, sig[:max(pi, 0)] if authority else [])
+    out["signer_position"] = _val("signer_position", position, [sig[pi]] if pi >= 0 else [],
+                                  "" if position else (Reason.SEAL.value if lay.sign_page in seal_pages else Reason.MISSING.value))
+    name, name_seg = "", None
+    for j in range(len(sig) - 1, max(after, 0) - 1, -1):
+        cand = rule_name(sig_lines[j], gaz, known)
+        if cand:
+            name, name_seg = cand, sig[j]
+            break
+        if is_caps_line(sig_lines[j]):
+            break
+    out["signer_name"] = _val("signer_name", name, [name_seg] if name_seg else [],
+                              "" if name else (Reason.SEAL.value if sig else Reason.MISSING.value))
+    # recipients
+    items = rule_recipients(list(lay.get(Zone.RECIPIENTS)))
+    if items:
+        texts = _lines([s for _, segs in items for s in segs][:0] or [], fix)  # keep API symmetric
+        del texts
+        fixed = fix("\n".join(t for t, _ in items)).split("\n")
+        if len(fixed) != len(items):
+            fixed = [t for t, _ in items]
+        recips = [clean_recipient(t) for t in fixed]
+        segs_all = [s for _, segs in items for s in segs]
+        out["recipients"] = _val("recipients", [r for r in recips if r], segs_all)
+    return out

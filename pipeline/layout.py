@@ -1,0 +1,323 @@
+"""Zones of a Decree 30/2020 document found from OCR word boxes: the two-column header of
+page 1, the centred kind and title, the signature block and "Nơi nhận" on the last page of
+the document proper, and stamps that must not feed any field.
+
+Pure functions over frozen records; no OCR, no dictionaries. Text is read as OCR gave it;
+the field rules correct and interpret it.
+"""
+from __future__ import annotations
+
+import enum
+import statistics
+from dataclasses import dataclass
+
+import regex
+
+from .lexicon import fold
+from .records import PageResult, Reading, Word
+
+
+class Zone(enum.Enum):
+    """What a region of a page is (closed set, defined once)."""
+    STAMP = "stamp"                # digital-signature box, incoming-document stamp
+    HEADER_LEFT = "header-left"    # issuer, "Số: …/…", a công văn's "V/v …"
+    HEADER_RIGHT = "header-right"  # motto, "place, ngày … tháng … năm …"
+    TITLE = "title"                # the kind line and the summary under it
+    SIGNATURE = "signature"        # authority, position, (seal), name
+    RECIPIENTS = "recipients"      # "Nơi nhận:" and its items
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of words on one text line with no column gap inside: one line of one zone."""
+    page: int
+    text: str
+    box: tuple[int, int, int, int]  # x0, y0, x1, y1 in page pixels
+    conf: float  # mean word confidence, 0-100
+    words: tuple[Word, ...]
+
+    @property
+    def cx(self) -> float:
+        return (self.box[0] + self.box[2]) / 2
+
+    @property
+    def height(self) -> int:
+        return self.box[3] - self.box[1]
+
+
+@dataclass(frozen=True)
+class DocLayout:
+    """The zones of one document: each a tuple of segments top to bottom."""
+    first_page: int
+    sign_page: int  # 0 when no signature page was found
+    zones: tuple[tuple[Zone, tuple[Segment, ...]], ...]
+    seals: tuple[tuple[int, tuple[int, int, int, int]], ...] = ()  # (page, box) of seals found on the image
+
+    def get(self, zone: Zone) -> tuple[Segment, ...]:
+        return next((s for z, s in self.zones if z is zone), ())
+
+
+def box_union(segs: tuple[Segment, ...] | list[Segment]) -> tuple[int, int, int, int]:
+    """The smallest box holding all segments; (0, 0, 0, 0) for none."""
+    if not segs:
+        return (0, 0, 0, 0)
+    return (min(s.box[0] for s in segs), min(s.box[1] for s in segs),
+            max(s.box[2] for s in segs), max(s.box[3] for s in segs))
+
+
+def mean_conf(segs: tuple[Segment, ...] | list[Segment]) -> float:
+    ws = [w.conf for s in segs for w in s.words if w.conf >= 0]
+    return round(sum(ws) / len(ws), 1) if ws else 0.0
+
+
+def _segment(page: int, words: list[Word]) -> Segment:
+    x0 = min(w.left for w in words)
+    y0 = min(w.top for w in words)
+    x1 = max(w.left + w.width for w in words)
+    y1 = max(w.top + w.height for w in words)
+    confs = [w.conf for w in words if w.conf >= 0]
+    return Segment(page, " ".join(w.text for w in words), (x0, y0, x1, y1),
+                   round(sum(confs) / len(confs), 1) if confs else 0.0, tuple(words))
+
+
+def segments(page: PageResult) -> list[Segment]:
+    """The page's words cut into segments: Tesseract's lines, split where the gap between two
+    words is wider than a column gap (3 line heights or 6 % of the page width)."""
+    width = page.width or (max((w.left + w.width for w in page.words), default=0))
+    lines: dict[int, list[Word]] = {}
+    for w in page.words:
+        if w.text.strip():
+            lines.setdefault(w.line, []).append(w)
+    out: list[Segment] = []
+    for ws in lines.values():
+        ws.sort(key=lambda w: w.left)
+        h = statistics.median(w.height for w in ws)
+        gap_max = max(3.0 * h, 0.06 * width) if width else 3.0 * h
+        cur = [ws[0]]
+        for prev, w in zip(ws, ws[1:]):
+            if w.left - (prev.left + prev.width) > gap_max:
+                out.append(_segment(page.page, cur))
+                cur = []
+            cur.append(w)
+        out.append(_segment(page.page, cur))
+    out.sort(key=lambda s: (s.box[1], s.box[0]))
+    return out
+
+
+# ---------------------------------------------------------------- anchors (on folded OCR text)
+
+_MOTTO = regex.compile(r"cong\s*hoa\s*xa\s*hoi|doc\s*lap\s*[-–—.,]?\s*tu\s*do|xa\s*hoi\s*chu\s*nghia|tu\s*do\s*[-–—]\s*hanh")
+_SO = regex.compile(r"^s[o06][:;.,]?(?:\s|$|\d|:)")
+_DATE = regex.compile(r"ngay.{0,12}thang.{0,12}nam\s*\d{4}|,\s*ngay\b")
+_RECIP = regex.compile(r"^[*_\s]*n[o0]i\s*nh[a-z]{1,3}\b\s*[:;.]?\s*$|^[*_\s]*n[o0]i\s*nhan\b")
+_SIGNED_STAMP = regex.compile(r"ky\s*boi|thoi\s*gian\s*ky|co\s*quan\s*:|@|\+07|\d{2}[.:]\d{2}[.:]\d{2}")
+_ATTACHED = regex.compile(r"^du\s*thao$|^du\s*thao\b")
+
+
+def split_motto(s: Segment) -> list[Segment]:
+    """The motto is a column of its own: 'ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI …' read as one line
+    is cut before 'CỘNG'."""
+    for i, w in enumerate(s.words):
+        if i and regex.match(r"c[o0]ng$", folded(w.text)) and i + 1 < len(s.words) \
+                and regex.match(r"h[o0]a$", folded(s.words[i + 1].text)):
+            return [_segment(s.page, list(s.words[:i])), _segment(s.page, list(s.words[i:]))]
+    return [s]
+
+
+def folded(s: str) -> str:
+    """Lower case without marks (đ -> d): anchors match however OCR read the marks."""
+    return fold(s.lower())
+
+
+def _centre(segs: list[Segment], width: int) -> float:
+    """The text column's centre: the middle of the long (full-width) lines, else of the page."""
+    longs = [s for s in segs if s.box[2] - s.box[0] > 0.6 * width]
+    if len(longs) >= 3:
+        return statistics.median((s.box[0] + s.box[2]) / 2 for s in longs)
+    return width / 2
+
+
+def _line_h(segs: list[Segment]) -> float:
+    return statistics.median(s.height for s in segs) if segs else 30.0
+
+
+def _in_box(s: Segment, box: tuple[int, int, int, int], pad: int = 0) -> bool:
+    """Most of the segment lies inside the box."""
+    x0, y0, x1, y1 = box
+    ix = max(0, min(s.box[2], x1 + pad) - max(s.box[0], x0 - pad))
+    iy = max(0, min(s.box[3], y1 + pad) - max(s.box[1], y0 - pad))
+    area = max(1, (s.box[2] - s.box[0]) * (s.box[3] - s.box[1]))
+    return ix * iy > 0.5 * area
+
+
+def header_zones(page: PageResult) -> dict[Zone, tuple[Segment, ...]]:
+    """Page 1: stamps above the header row, the left and right header columns, the centred
+    kind and title below them. Columns are split at the page's text centre."""
+    segs = segments(page)
+    if not segs:
+        return {}
+    width = page.width or max(s.box[2] for s in segs)
+    height = page.height or max(s.box[3] for s in segs)
+    stamps = [r.box for r in page.readings if r.field in ("stamp", "signature-box")]
+    segs = [s for s in segs if not any(_in_box(s, b, 10) for b in stamps)]
+    segs = [part for s in segs for part in split_motto(s)]
+    lh = _line_h(segs)
+    centre = _centre(segs, width)
+    top = [s for s in segs if s.box[1] < 0.5 * height]
+    motto = [s for s in top if _MOTTO.search(folded(s.text)) and s.box[2] > centre]
+    # the header row starts at the motto's first line (issuer and motto share it)
+    row_top = min((s.box[1] for s in motto), default=None)
+    if row_top is None:
+        so0 = next((s for s in top if _SO.match(folded(s.text)) and s.cx < centre), None)
+        if so0 is None:
+            return {}
+        row_top = so0.box[1] - 4 * lh
+    near = [s for s in top if row_top - 0.5 * lh <= s.box[1] <= row_top + 9 * lh]
+    so = next((s for s in near if _SO.match(folded(s.text)) and s.cx < centre), None)
+    date = next((s for s in near if _DATE.search(folded(s.text)) and s.box[2] > centre), None)
+    anchors = [s for s in (so, date) if s is not None]
+    row_bottom = max((s.box[3] for s in anchors), default=max(s.box[3] for s in motto) + 2 * lh)
+    left, right = [], []
+    for s in segs:
+        if s.box[1] < row_top - 0.5 * lh or s.box[1] > row_bottom - 0.3 * lh:
+            continue
+        if s.box[2] <= centre + 0.05 * width and s.cx < centre:
+            left.append(s)
+        elif s.box[0] >= centre - 0.12 * width:
+            right.append(s)
+    # the issuer may start a line above the motto's first line read (its 'CỘNG HÒA' line lost)
+    while True:
+        top_y = min((s.box[1] for s in left), default=row_top)
+        up = [s for s in segs if s not in left and s.cx < centre and s.box[2] <= centre + 0.05 * width
+              and 0 <= top_y - s.box[3] < 0.8 * lh and not _SIGNED_STAMP.search(folded(s.text))]
+        if not up:
+            break
+        left.extend(up)
+    left.sort(key=lambda s: s.box[1])
+    stamp_segs = [s for s in segs if s.box[3] < min([row_top] + [s.box[1] for s in left]) - 0.3 * lh]
+    # a công văn's "V/v …" summary sits in the left column under the number
+    below = [s for s in segs if s.box[1] > row_bottom - 0.3 * lh]
+    if so is not None:
+        vv: list[Segment] = []
+        for s in below:
+            if s.box[1] > (vv[-1].box[3] if vv else so.box[3]) + 1.6 * lh:
+                break
+            if s.cx < centre and s.box[2] <= centre + 0.05 * width and (vv or regex.match(r"^v\s*[/|l1]\s*v", folded(s.text))):
+                vv.append(s)
+        left.extend(vv)
+    title = title_segments(below, width, centre, lh)
+    zones = {Zone.STAMP: tuple(stamp_segs), Zone.HEADER_LEFT: tuple(left), Zone.HEADER_RIGHT: tuple(right),
+             Zone.TITLE: tuple(title)}
+    return zones
+
+
+def is_centred(s: Segment, centre: float, width: int, body: tuple[float, float] | None = None) -> bool:
+    """A centred line: its middle near the text centre, clear of both margins of the body text."""
+    if abs(s.cx - centre) > 0.04 * width:
+        return False
+    if body is not None:
+        return s.box[0] > body[0] + 0.03 * width and s.box[2] < body[1] - 0.03 * width
+    return (s.box[2] - s.box[0]) < 0.85 * width
+
+
+def title_segments(below: list[Segment], width: int, centre: float, lh: float) -> list[Segment]:
+    """The centred block under the header: the kind line (if any) and the summary lines,
+    ending at the first gap of two line heights or the first line that is not centred."""
+    out: list[Segment] = []
+    longs = [s for s in below if s.box[2] - s.box[0] > 0.6 * width]
+    body = (statistics.median(s.box[0] for s in longs), statistics.median(s.box[2] for s in longs)) \
+        if len(longs) >= 3 else None
+    for s in below:
+        if not out:
+            if is_centred(s, centre, width, body) and s.box[1] < (below[0].box[1] + 12 * lh):
+                out.append(s)
+            continue
+        if s.box[1] - out[-1].box[3] > 1.8 * lh:
+            break
+        if not is_centred(s, centre, width, body):
+            if s.box[2] - s.box[0] < 0.25 * width and s.box[2] < centre:  # stamp or noise in the margin
+                continue
+            break
+        out.append(s)
+    return out
+
+
+def sign_zones(page: PageResult, after_y: int = 0) -> dict[Zone, tuple[Segment, ...]]:
+    """The last page of the document proper: 'Nơi nhận' and its items on the left, the
+    signature block on the right, from the closing line or 'Nơi nhận' down to the page end
+    or an attached document's header."""
+    segs = [s for s in segments(page) if s.box[1] >= after_y]
+    if not segs:
+        return {}
+    width = page.width or max(s.box[2] for s in segs)
+    lh = _line_h(segs)
+    centre = _centre(segments(page), width)
+    recip = next((s for s in segs if _RECIP.match(folded(s.text)) and s.cx < centre), None)
+    end_y = None
+    start = recip.box[1] if recip else None
+    if start is None:
+        close = [s for s in segs if regex.search(r"\./\.\s*$", s.text)]
+        start = close[-1].box[3] if close else None
+    if start is None:
+        return {}
+    for s in segs:
+        f = folded(s.text)
+        if s.box[1] > start + 2 * lh and (_MOTTO.search(f) or _ATTACHED.match(f)):
+            end_y = s.box[1]
+            break
+    zone = [s for s in segs if s.box[1] >= start - 3 * lh and (end_y is None or s.box[1] < end_y)]
+    left = [s for s in zone if recip is not None and s.box[1] >= recip.box[1] - 0.3 * lh
+            and s.box[0] < centre - 0.1 * width and s.cx < centre]
+    right = [s for s in zone if s.box[0] > centre - 0.15 * width and s.cx > centre]
+    # the signature block starts at the closing line's level or below it
+    right = [s for s in right if not regex.search(r"\./\.\s*$", s.text)]
+    return {Zone.RECIPIENTS: tuple(left), Zone.SIGNATURE: tuple(right)}
+
+
+def find_sign_page(pages: list[PageResult]) -> tuple[int, int]:
+    """(index into pages, y) of the page with the document's own 'Nơi nhận' or closing './.'
+    — the first one, so an attached draft after the signature does not count; (-1, 0) if none."""
+    for i, p in enumerate(pages):
+        for s in segments(p):
+            if _RECIP.match(folded(s.text)):
+                return i, 0
+    for i, p in enumerate(pages):
+        for s in segments(p):
+            if regex.search(r"\./\.\s*$", s.text):
+                return i, 0
+    return -1, 0
+
+
+def seal_boxes(page: PageResult) -> list[tuple[int, int, int, int]]:
+    return [r.box for r in page.readings if r.field == "seal"]
+
+
+def stamp_text(page: PageResult) -> str:
+    """Text of the page's digital-signature stamp area, for the signing time."""
+    hz = header_zones(page)
+    return "\n".join(s.text for s in hz.get(Zone.STAMP, ()) if _SIGNED_STAMP.search(folded(s.text)))
+
+
+def analyse(pages: list[PageResult]) -> DocLayout | None:
+    """The zones of a document whose pages carry word boxes; None when they don't."""
+    ocr = [p for p in pages if p.words and not p.error]
+    if not ocr:
+        return None
+    first = ocr[0]
+    zones: dict[Zone, tuple[Segment, ...]] = dict(header_zones(first))
+    si, _ = find_sign_page(ocr)
+    sign_page = 0
+    if si >= 0:
+        sz = sign_zones(ocr[si])
+        if sz.get(Zone.SIGNATURE) or sz.get(Zone.RECIPIENTS):
+            zones.update(sz)
+            sign_page = ocr[si].page
+            # recipients that run on to the next page (its top lines, left column)
+            if si + 1 < len(ocr) and zones.get(Zone.RECIPIENTS):
+                pass
+    seals = tuple((p.page, b) for p in ocr for b in seal_boxes(p))
+    return DocLayout(first.page, sign_page, tuple(zones.items()), seals)
+
+
+def readings_of(pages: list[PageResult], field: str) -> list[tuple[int, Reading]]:
+    return [(p.page, r) for p in pages for r in p.readings if r.field == field]
