@@ -2,11 +2,23 @@
 
 Pages are the unit of work and go to a pool of worker processes (or a Dask cluster);
 the parent owns the catalog and reports progress through a callback (only the CLI prints).
+A stop request (SIGINT/SIGTERM through `stop_on_signals`) ends the run cleanly: no more pages
+are handed out, the workers are killed, and the exports are written for what is done. Workers,
+and the programs they start, die with the parent however it dies (Linux parent-death signal).
 """
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import itertools
+import multiprocessing
 import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -64,6 +76,7 @@ class Summary:
     mean_confidence: float | None
     corrections: int
     records_written: int
+    stopped_by: int = 0  # the signal that stopped the run before all its work was done, else 0
 
 
 @dataclass
@@ -85,19 +98,95 @@ def _cpu_count() -> int:
         return os.cpu_count() or 1
 
 
-def _init_worker() -> None:
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+_prctl = None  # libc prctl, bound in a worker at start
+
+
+def _bind_prctl():
+    try:
+        f = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # not Linux
+        return None
+    f.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+    return f
+
+
+def _dies_with_worker() -> None:
+    """preexec_fn of every program a worker starts (tesseract, pdftoppm): SIGKILL when the worker dies."""
+    if _prctl is not None:
+        _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+class _ChildPopen(subprocess.Popen):
+    """subprocess.Popen inside a worker: the started program gets a parent-death signal, so a
+    Tesseract run does not outlive the worker that waits for it (pytesseract takes no preexec_fn)."""
+
+    def __init__(self, *args, **kwargs):
+        if kwargs.get("preexec_fn") is None:
+            kwargs["preexec_fn"] = _dies_with_worker
+        super().__init__(*args, **kwargs)
+
+
+def _watch_parent(parent: int) -> None:
+    """Where there is no prctl: a thread that ends the worker once its parent is gone."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+    threading.Thread(target=watch, daemon=True, name="vnplans-parent-watch").start()
+
+
+def _init_worker(parent: int = 0, tmp: str = "") -> None:
+    """Worker setup: one Tesseract thread; temporary files in the run's own folder (removed by
+    the parent even when workers are killed); Ctrl-C is the parent's to handle (it stops the
+    workers); the worker and every program it starts die with the parent however it dies."""
+    global _prctl
     os.environ["OMP_THREAD_LIMIT"] = "1"
+    if tmp:
+        os.environ["TMPDIR"] = tmp
+        tempfile.tempdir = tmp
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if not parent:
+        return
+    _prctl = _bind_prctl()
+    if _prctl is None or _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        _prctl = None
+        _watch_parent(parent)
+    elif os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
+    subprocess.Popen = _ChildPopen  # this worker process only: pytesseract, pdf2image, poppler.py
 
 
 class LocalPool:
     """Pages over a process pool; a pool broken by a dying worker is rebuilt."""
 
+    TMP_PREFIX = "vnplans-run-"
+
     def __init__(self, jobs: int):
         self.jobs = jobs
+        self._sweep_tmp()
+        self.tmp = tempfile.mkdtemp(prefix=f"{self.TMP_PREFIX}{os.getpid()}-")
         self.pool = self._new()
 
     def _new(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=self.jobs, initializer=_init_worker)
+        # fork: the workers' parent is this process, whose death they are tied to
+        ctx = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
+        return ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx, initializer=_init_worker,
+                                   initargs=(os.getpid(), self.tmp))
+
+    @classmethod
+    def _sweep_tmp(cls) -> None:
+        """Remove the temporary folders of earlier runs that were killed (their process is gone)."""
+        for d in Path(tempfile.gettempdir()).glob(cls.TMP_PREFIX + "*-*"):
+            try:
+                pid = int(d.name[len(cls.TMP_PREFIX):].split("-")[0])
+                if d.stat().st_uid != os.getuid() or pid == os.getpid():
+                    continue
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                shutil.rmtree(d, ignore_errors=True)
+            except (ValueError, OSError):
+                continue
 
     def submit(self, task: PageTask) -> Future:
         try:
@@ -110,11 +199,25 @@ class LocalPool:
         self.pool.shutdown(wait=False, cancel_futures=True)
         self.pool = self._new()
 
-    def wait_any(self, futures):
-        return wait(futures, return_when=FIRST_COMPLETED)
+    def wait_any(self, futures, timeout: float | None = None):
+        return wait(futures, timeout=timeout, return_when=FIRST_COMPLETED)
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def terminate(self, futures=()) -> None:
+        """Stop now: pages being read are abandoned, the workers (and their Tesseract runs) killed."""
+        procs = list((getattr(self.pool, "_processes", None) or {}).values())
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        for p in procs:
+            with contextlib.suppress(OSError, ValueError):
+                p.kill()
+        for p in procs:
+            with contextlib.suppress(OSError, ValueError, AssertionError):
+                p.join(5)
+        self.pool.shutdown(wait=True)
+        shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 class DaskPool:
@@ -137,12 +240,20 @@ class DaskPool:
     def rebuild(self) -> None:
         pass
 
-    def wait_any(self, futures):
+    def wait_any(self, futures, timeout: float | None = None):
         from distributed import wait as dwait
-        res = dwait(list(futures), return_when="FIRST_COMPLETED")
+        try:
+            res = dwait(list(futures), timeout=timeout, return_when="FIRST_COMPLETED")
+        except TimeoutError:  # distributed raises where concurrent.futures returns nothing done
+            return set(), set(futures)
         return set(res.done), set(res.not_done)
 
     def close(self) -> None:
+        self.client.close()
+
+    def terminate(self, futures=()) -> None:
+        with contextlib.suppress(Exception):
+            self.client.cancel(list(futures))
         self.client.close()
 
 
@@ -160,6 +271,13 @@ class Runner:
         self.rec_key = options.record_key(getattr(self.lexicon, "ident", "no-lexicon"))
         self.stats = {"ok": 0, "failed": 0, "skipped": 0, "pages": 0, "ocr_pages": 0, "corrections": 0}
         self.confs: list[float] = []
+        self.stop_signal = 0  # set by request_stop: the run winds down
+        self.stopped = False  # work was left undone because of it
+
+    def request_stop(self, signum: int = signal.SIGINT) -> None:
+        """Ask the run to stop cleanly (safe from a signal handler): no more inputs or pages are
+        started, the workers are stopped, and the exports are written for what is done."""
+        self.stop_signal = self.stop_signal or int(signum)
 
     # ------------------------------------------------------------ preparation
     def _prepare(self, f: inputs.InputFile, cat: Catalog, run_id: int) -> _Doc | None:
@@ -256,26 +374,45 @@ class Runner:
             self.confs.append(conf)
         rec = parse(text, source=row.source, pages=len(pages), text_source=text_source)
         rec = replace(rec, quality=quality, warnings=tuple(warnings) + rec.warnings)
+        rec = self._zones(rec, good, lexicon, text_source)
         cat.save_record(row.source, row.sha256, self.rec_key, rec, text)
         cat.set_status(row.source, "done", "", self.rec_key)
         self.stats["ok"] += 1
         self.stats["pages"] += len(pages)
         self.progress(Event("doc", row.source))
 
+    def _zones(self, rec: PlanRecord, pages: list[PageResult], lexicon, text_source: str) -> PlanRecord:
+        """Header and signature fields from the page zones (document.apply_layout)."""
+        from . import document, gazetteer
+        if getattr(self, "_gaz", None) is None:
+            self._gaz = gazetteer.load()
+        if lexicon is not None and text_source == "ocr":
+            from .restore import restore
+
+            def fix(t: str) -> str:
+                return restore(t, lexicon).text
+            syl = lexicon.syllables
+            return document.apply_layout(rec, pages, fix, self._gaz, lambda w: w in syl, text_source)
+        return document.apply_layout(rec, pages, None, self._gaz, lambda w: True, text_source)
+
     # ------------------------------------------------------------ the run
     def run(self) -> Summary:
         t0 = time.monotonic()
         if not self.input_dir.is_dir():
             raise InputFileError(f"input folder not found: {self.input_dir}")
-        cat = Catalog(self.out_dir / "catalog.sqlite")
+        inputs.check_root(self.input_dir, self.out_dir)
+        cat = Catalog(self.out_dir / inputs.OUTPUT_MARKER)
         run_id = cat.start_run(str(self.input_dir))
         try:
-            files, problems = inputs.discover(self.input_dir, self.opt.excludes)
+            files, problems = inputs.discover(self.input_dir, self.opt.excludes, skip=(self.out_dir,))
             for source, reason in problems:
                 cat.upsert_file(file_row(source=source), run_id)
                 self._fail(cat, source, reason)
             docs: list[_Doc] = []
             for f in files:
+                if self.stop_signal:
+                    self.stopped = True
+                    break
                 try:
                     doc = self._prepare(f, cat, run_id)
                     if doc:
@@ -283,16 +420,19 @@ class Runner:
                 except InputFileError as e:
                     cat.upsert_file(file_row(source=f.source, kind=f.kind), run_id)
                     self._fail(cat, f.source, str(e))
-            self._ocr(cat, docs)
+            if not self.stopped:
+                self._ocr(cat, docs)
             sources = {f.source for f in files} | {s for s, _ in problems}
             n = write_all(self.out_dir, cat.records(sources), cat.errors(sources))
-            cat.finish_run(run_id)
+            if not self.stopped:  # a stopped run stays unfinished in the catalog's runs table
+                cat.finish_run(run_id)
         finally:
             cat.close()
         confs = self.confs
         return Summary(len(files) + len(problems), self.stats["ok"], self.stats["failed"], self.stats["skipped"],
                        self.stats["pages"], self.stats["ocr_pages"], round(time.monotonic() - t0, 2),
-                       round(sum(confs) / len(confs), 2) if confs else None, self.stats["corrections"], n)
+                       round(sum(confs) / len(confs), 2) if confs else None, self.stats["corrections"], n,
+                       self.stop_signal if self.stopped else 0)
 
     def _tasks(self, docs: list[_Doc], lanes: int) -> Iterator[tuple[_Doc, PageTask]]:
         """Pages of up to `lanes` documents at a time, in turn: a huge PDF shares the pool with
@@ -361,6 +501,10 @@ class Runner:
         done_pages = 0
         try:
             while True:
+                if self.stop_signal:  # pages being read are abandoned: the next run reads them
+                    self.stopped = True
+                    pool.terminate(set(pending))
+                    return
                 while len(pending) < window:
                     item = retry.pop() if retry else next(queue, None)
                     if item is None:
@@ -369,7 +513,7 @@ class Runner:
                     pending[pool.submit(item[1])] = item
                 if not pending:
                     break
-                finished, _ = pool.wait_any(set(pending))
+                finished, _ = pool.wait_any(set(pending), timeout=0.5)  # wakes to see a stop request
                 broken = False
                 for fut in finished:
                     doc, task = pending.pop(fut)
@@ -398,8 +542,35 @@ class Runner:
                     pending.clear()
                     pool.rebuild()
                 done_pages += self._expire(cat, pending, retry, done_pages, total)
-        finally:
-            pool.close()
+        except BaseException:  # a second Ctrl-C, a catalog that cannot be written: do not wait for pages
+            pool.terminate(set(pending))
+            raise
+        pool.close()
+
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+@contextlib.contextmanager
+def stop_on_signals(runner: Runner, signals: tuple[int, ...] = STOP_SIGNALS) -> Iterator[None]:
+    """While the block runs, SIGINT (Ctrl-C), SIGTERM (kill, timeout, systemd, docker stop) and
+    SIGHUP ask the runner to stop cleanly; a second signal stops at once (KeyboardInterrupt).
+    Signals already ignored (nohup, background jobs) stay ignored. Main thread only."""
+    def handler(signum, frame) -> None:
+        if runner.stop_signal:
+            raise KeyboardInterrupt
+        runner.request_stop(signum)
+
+    old = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in signals:
+            if signal.getsignal(sig) is not signal.SIG_IGN:
+                old[sig] = signal.signal(sig, handler)
+    try:
+        yield
+    finally:
+        for sig, h in old.items():
+            signal.signal(sig, h if h is not None else signal.SIG_DFL)
 
 
 def _image_frames(path: Path) -> int:

@@ -88,8 +88,16 @@ class _Bar:
             self.bar.close()
 
 
+def _signal_name(signum: int) -> str:
+    import signal
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        return f"signal {signum}"
+
+
 def cmd_run(args) -> int:
-    from .batch import Runner, RunOptions
+    from .batch import Runner, RunOptions, stop_on_signals
     from .ocr import OcrSettings
     if args.jobs is not None and args.jobs < 1:
         _err("--jobs must be at least 1")
@@ -116,16 +124,22 @@ def cmd_run(args) -> int:
     from .lexicon import LazyLexicon
     lexicon = None if args.no_restore else LazyLexicon(Path(args.dict_dir) if args.dict_dir else None)
     bar = _Bar(enabled=not args.quiet and sys.stderr.isatty())
+    runner = Runner(inp, Path(args.output), opts, lexicon, bar)
     try:
-        s = Runner(inp, Path(args.output), opts, lexicon, bar).run()
-    except KeyboardInterrupt:
+        with stop_on_signals(runner):
+            s = runner.run()
+    except KeyboardInterrupt:  # a second signal: stopped at once, exports not rewritten
         bar.close()
         _err("interrupted; finished pages are kept in the catalog, run again to resume")
-        return ExitCode.interrupted
+        return ExitCode.for_signal(runner.stop_signal) if runner.stop_signal else ExitCode.interrupted
     finally:
         bar.close()
     if not args.quiet:
         print(summary_table(s, args.output), file=sys.stderr)
+    if s.stopped_by:
+        _err(f"stopped by {_signal_name(s.stopped_by)}: the exports hold the documents finished so far; "
+             "run the same command again to resume")
+        return ExitCode.for_signal(s.stopped_by)
     return ExitCode.some_inputs_failed if s.failed else ExitCode.ok
 
 
@@ -223,7 +237,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--reprocess", action="store_true",
                    help="re-derive records of finished files (cached OCR pages are reused, not redone)")
     r.add_argument("--exclude", action="append", default=["*.gt.txt"], metavar="GLOB",
-                   help="file names to skip (default: *.gt.txt ground-truth files)")
+                   help="skip files and folders whose name or path relative to INPUT_DIR matches "
+                        "(e.g. 'drafts', 'old/*', '*.gt.txt'; default: *.gt.txt ground-truth files). "
+                        "The output folder and any folder holding a vnplans catalog are always skipped")
     r.add_argument("--executor", choices=["local", "dask"], default="local")
     r.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="Dask scheduler for --executor dask")
     r.add_argument("--dict-dir", help="dictionaries folder (default: the project's dictionaries/)")

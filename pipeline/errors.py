@@ -10,7 +10,13 @@ class ExitCode(enum.IntEnum):
     bad_args = 2
     missing_dependency = 3
     output_unwritable = 4
-    interrupted = 130
+    interrupted = 130  # Ctrl-C (SIGINT): 128 + 2
+    terminated = 143   # SIGTERM (kill, timeout, systemd, docker stop): 128 + 15
+
+    @classmethod
+    def for_signal(cls, signum: int) -> int:
+        """The shell's convention, 128 + the signal number (130 for SIGINT, 143 for SIGTERM)."""
+        return 128 + int(signum)
 
 
 class VnplansError(Exception):

@@ -25,12 +25,56 @@ class InputFile:
     kind: str
 
 
-def discover(root: Path, excludes: tuple[str, ...] = DEFAULT_EXCLUDES) -> tuple[list[InputFile], list[tuple[str, str]]]:
+OUTPUT_MARKER = "catalog.sqlite"  # a folder holding this is a vnplans output folder, never input
+
+
+def check_root(root: Path, out_dir: Path | None = None) -> None:
+    """Refuse an input folder that is the output folder or is itself a vnplans output folder."""
+    from .errors import BadArgumentsError
+    if out_dir is not None and _same(root, out_dir):
+        raise BadArgumentsError(f"the output folder is the input folder ({root}): choose another -o")
+    if (Path(root) / OUTPUT_MARKER).exists():
+        raise BadArgumentsError(f"{root} is a vnplans output folder (it holds {OUTPUT_MARKER}), not an input folder")
+
+
+def _same(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return Path(a).resolve() == Path(b).resolve()
+
+
+def excluded(rel: str, patterns: tuple[str, ...]) -> bool:
+    """Whether a file or folder is excluded: a pattern matches its name or its path relative to
+    the input folder ('/'-separated; '*' also matches '/'; a leading './' or trailing '/' is ignored)."""
+    rel = unicodedata.normalize("NFC", rel)
+    name = rel.rsplit("/", 1)[-1]
+    for pat in patterns:
+        pat = unicodedata.normalize("NFC", pat.replace(os.sep, "/")).strip()
+        while pat.startswith("./"):
+            pat = pat[2:]
+        pat = pat.rstrip("/")
+        if pat and (fnmatch.fnmatchcase(name, pat) or fnmatch.fnmatchcase(rel, pat)):
+            return True
+    return False
+
+
+def discover(root: Path, excludes: tuple[str, ...] = DEFAULT_EXCLUDES, skip: tuple[Path, ...] = ()
+             ) -> tuple[list[InputFile], list[tuple[str, str]]]:
     """Every input under root (recursively, sorted, hidden entries skipped), and the
-    (source, reason) of entries that cannot be visited (symlink loops, unreadable folders)."""
+    (source, reason) of entries that cannot be visited (symlink loops, unreadable folders).
+    Folders in `skip` (the run's output folder) and vnplans output folders under root (they
+    hold a catalog) are not entered, nor files and folders matched by `excludes`."""
     found: list[InputFile] = []
     problems: list[tuple[str, str]] = []
     seen_dirs: set[tuple[int, int]] = set()
+    skip_ids = set()
+    for d in skip:
+        try:
+            st = os.stat(d)
+            skip_ids.add((st.st_dev, st.st_ino))
+        except OSError:
+            pass
 
     def onerror(e: OSError) -> None:
         problems.append((_rel(Path(e.filename or root), root), f"cannot read folder: {e.strerror}"))
@@ -42,11 +86,18 @@ def discover(root: Path, excludes: tuple[str, ...] = DEFAULT_EXCLUDES) -> tuple[
             dirnames[:] = []
             continue
         seen_dirs.add((st.st_dev, st.st_ino))
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        here = Path(dirpath)
+        if here != Path(root) and ((st.st_dev, st.st_ino) in skip_ids or OUTPUT_MARKER in filenames):
+            dirnames[:] = []  # an output folder: its text/ files are our own output, not input
+            continue
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
+                             and not excluded(_rel(here / d, root), excludes))
         for name in sorted(filenames):
-            if name.startswith(".") or any(fnmatch.fnmatch(name, pat) for pat in excludes):
+            if name.startswith("."):
                 continue
-            p = Path(dirpath) / name
+            p = here / name
+            if excluded(_rel(p, root), excludes):
+                continue
             kind = KINDS.get(p.suffix.lower())
             if kind is None:
                 continue
