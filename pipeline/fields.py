@@ -14,6 +14,7 @@ import regex
 from rapidfuzz import fuzz
 
 from .gazetteer import Gazetteer, key
+from .lexicon import tone_new
 from .layout import DocLayout, Segment, Zone, box_union, folded, mean_conf
 from .records import Reason
 
@@ -56,7 +57,9 @@ def _val(field: str, value: object, segs: list[Segment] | tuple[Segment, ...], r
 # ---------------------------------------------------------------- small text rules
 
 def strip_noise(s: str) -> str:
-    """'__ ——.. CHỦ TỊCH' -> 'CHỦ TỊCH': marks of rules, seals and scribbles at either end go."""
+    """'__ ——.. CHỦ TỊCH' -> 'CHỦ TỊCH'; 'ỦY BAN ˆ' -> 'ỦY BAN': marks of rules, seals and
+    scribbles at either end go, and tokens with no letter or digit."""
+    s = " ".join(t for t in s.split() if regex.search(r"[\p{Lu}\p{Ll}\d]", t) or t in ("-", "–"))
     s = regex.sub(r"^[^\p{L}\d(]+", "", s)
     return regex.sub(r"[^\p{L}\d.)]+$", "", s).strip()
 
@@ -76,36 +79,54 @@ def title_words(s: str) -> str:
     return " ".join(cap_first(w.lower()) for w in s.split())
 
 
-def org_case(s: str) -> str:
-    """'SỞ TÀI NGUYÊN VÀ MÔI TRƯỜNG' -> 'Sở Tài nguyên và Môi trường': the kind of body and the
-    first word of each part of its name (parts split by 'và', '-', ',') take a capital."""
-    low = s.lower().strip()
+def org_case(s: str, kind: str = "") -> str:
+    """'SỞ TÀI NGUYÊN VÀ MÔI TRƯỜNG' -> 'Sở Tài nguyên và Môi trường': the kind of body (as the
+    gazetteer writes it) and the first word of each part of its name (parts split by 'và', '-',
+    ',') take a capital."""
+    low = " ".join(s.lower().split())
+    if kind and key(low).startswith(key(kind)):
+        n = len(kind.split())
+        rest = " ".join(low.split()[n:])
+        return kind + (" " + org_case(rest) if rest else "")
     parts = regex.split(r"(\s+và\s+|\s*-\s*|,\s*)", low)
     out = [cap_first(p) if i % 2 == 0 else p for i, p in enumerate(parts)]
     return "".join(out)
 
 
+def pick_spelling(written: str, known: tuple[str, ...]) -> str:
+    """Which of the unit names sharing a folded form the document means: its own spelling when
+    that is one of them up to where the tone mark sits ('Thanh Hóa' for 'Thanh Hoá'), else the
+    only one there is; '' when the marks leave it open ('Thanh Hoà' or 'Thanh Hoá'?)."""
+    w = title_words(written) if is_caps_line(written) else " ".join(written.split())
+    for k in known:
+        if tone_new(w) == tone_new(k):
+            return w
+    forms = {tone_new(k) for k in known}
+    return known[0] if len(forms) == 1 else ""
+
+
 def match_place(name: str, gaz: Gazetteer) -> str:
-    """'QUẢNG NGÃI', 'Quang Ngai' -> 'Quảng Ngãi' (the gazetteer's spelling); a name no unit
-    has, even after one OCR slip, gives ''."""
+    """'QUẢNG NGÃI', 'Quang Ngai' -> 'Quảng Ngãi' (the gazetteer's spelling, or the document's
+    where they differ only in tone placement); a name no unit has, even after one OCR slip, ''."""
     k = key(name)
     if not k:
         return ""
     if k in gaz.places:
-        return gaz.places[k]
-    best, score = "", 0.0
+        return pick_spelling(name, gaz.places[k])
+    best: tuple[str, ...] = ()
+    score = 0.0
     for pk, pv in gaz.places.items():
         if abs(len(pk) - len(k)) > 2:
             continue
         sc = fuzz.ratio(k, pk)
         if sc > score:
             best, score = pv, sc
-    return best if score >= 88 else ""
+    return pick_spelling(best[0], best) if score >= 88 else ""
 
 
 # ---------------------------------------------------------------- issuer
 
-_UBND = regex.compile(r"^(?:ỦY|UỶ|UY|ÚY|ỦỶ)\s*BAN\s+NH[ÂA]N\s+D[ÂAẪ]N\b\s*(.*)$")
+_UBND = regex.compile(r"^(?:ỦY|UỶ|UY|ÚY|ỦỶ)\s*BAN\s*NH[ÂA]N\s*D[ÂAẪ]N\b\s*(.*)$")
 _HDND = regex.compile(r"^(?:HỘI\s+ĐỒNG\s+NHÂN\s+DÂN|HĐND|UBND)\s+(.*)$")
 
 
@@ -135,9 +156,8 @@ def rule_issuer(lines: list[str], gaz: Gazetteer) -> tuple[str, str, str]:
     if m:
         level, name = split_level(m.group(1))
         place = match_place(name, gaz) if level else ""
-        if not place:
-            return "", "", ""
-        return f"Ủy ban nhân dân {level} {place}", level, place
+        if place:
+            return f"Ủy ban nhân dân {level} {place}", level, place
     # a parent body over the issuer: 'UBND TỈNH X' / 'SỞ Y TẾ'
     for i in range(1, len(lines)):
         parent, lower = " ".join(lines[:i]), " ".join(lines[i:])
@@ -152,9 +172,10 @@ def rule_issuer(lines: list[str], gaz: Gazetteer) -> tuple[str, str, str]:
         if folded(lower) == "van phong":
             head = "HĐND" if regex.match(r"^(?:HỘI|HĐND)", parent) else "UBND"
             return f"Văn phòng {head} {level} {place}", level, place
-        return f"{org_case(lower)} {level} {place}", level, place
-    if body_kind(joined, gaz):
-        return org_case(joined), "", ""
+        return f"{org_case(lower, body)} {level} {place}", level, place
+    body = body_kind(joined, gaz)
+    if body:
+        return org_case(joined, body), "", ""
     return "", "", ""
 
 
@@ -170,7 +191,7 @@ def body_kind(text: str, gaz: Gazetteer) -> str:
 
 # ---------------------------------------------------------------- number, symbol, place, date
 
-_SO = regex.compile(r"^\W*S\S{0,2}?\s*[:;.,]?\s*(?P<num>[^/]*?)\s*/\s*(?P<sym>\S.*)$")
+_SO = regex.compile(r"^\W*[Ss]\S{0,2}?\s*[:;.,]?\s*(?P<num>[^/]*?)\s*/\s*(?P<sym>\S.*)$")
 _SYMBOL = regex.compile(r"^((?:\d{4}/)?[\p{Lu}Đ][\p{L}\d]*(?:\s*[-–.]\s*[\p{Lu}Đ\d][\p{L}\d]*)*)")
 
 
@@ -182,6 +203,7 @@ def rule_number_symbol(text: str) -> tuple[str, str, bool]:
         return "", "", False
     sm = _SYMBOL.match(m.group("sym").strip())
     symbol = regex.sub(r"\s+", "", sm.group(1)).replace("–", "-").strip(".-") if sm else ""
+    symbol = regex.sub(r"Đ{2,}", "Đ", symbol.replace("Ð", "Đ"))  # OCR doubles the bar letter: 'QĐÐ'
     num = m.group("num").replace(" ", "")
     if regex.fullmatch(r"[0-9IlO|]{1,5}", num) and regex.search(r"\d", num):
         num = num.translate(str.maketrans("IlO|", "1101"))
@@ -359,8 +381,8 @@ def read_fields(lay: DocLayout, fix: Fix, gaz: Gazetteer, known: Callable[[str],
     out: dict[str, Value] = {}
     left = list(lay.get(Zone.HEADER_LEFT))
     right = list(lay.get(Zone.HEADER_RIGHT))
-    so_i = next((i for i, s in enumerate(left) if regex.match(r"^\W*s[o06]\S{0,2}\s*[:;.,]?", folded(s.text))
-                 and "/" in s.text), -1)
+    so_i = next((i for i, s in enumerate(left) if "/" in s.text and (
+        regex.match(r"^\W*s[o06]\S{0,2}\s*[:;.,]?", folded(s.text)) or regex.search(r"/\s*[\p{Lu}Đ]{1,6}\s*-", s.text))), -1)
     issuer_segs = left[:so_i] if so_i >= 0 else [s for s in left if is_caps_line(s.text)]
     issuer, level, unit = rule_issuer(_lines(issuer_segs, fix), gaz)
     out["issuer"] = _val("issuer", issuer, issuer_segs, "" if issuer else Reason.MISSING.value)
@@ -418,7 +440,11 @@ def read_fields(lay: DocLayout, fix: Fix, gaz: Gazetteer, known: Callable[[str],
     title = " ".join(_lines(kept, fix))
     title = rule_title_start(regex.sub(r"\s+", " ", title).strip())
     title = regex.sub(r"(\p{L})\s*-\s*(\p{L})", r"\1 - \2", title) if regex.search(r"\s-\S|\S-\s", title) else title
-    out["title"] = _val("title", title, kept, "" if title else Reason.MISSING.value)
+    if any(z is Zone.TITLE_CUT for z, _ in lay.zones):
+        title, reason = "", Reason.SEAL.value
+    else:
+        reason = "" if title else Reason.MISSING.value
+    out["title"] = _val("title", title, kept, reason)
     # signature
     sig = [s for s in lay.get(Zone.SIGNATURE) if strip_noise(s.text)]
     sig_lines = [strip_noise(x) for x in _lines(sig, fix)]

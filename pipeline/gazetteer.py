@@ -11,15 +11,12 @@ from .lexicon import default_dir, fold
 
 @dataclass(frozen=True)
 class Gazetteer:
-    places: dict[str, str]  # folded lower-case name -> name as written ("dak lak" -> "Đắk Lắk")
+    places: dict[str, tuple[str, ...]]  # folded name -> the names it may be ("thanh hoa" -> ("Thanh Hoá", "Thanh Hoà"))
     provinces: frozenset[str]  # province and city names as written
     surnames: frozenset[str]
     positions: tuple[str, ...]  # sentence case, longest first
     bodies: tuple[str, ...]  # kinds of issuing body, longest first
 
-    def place(self, text: str) -> str:
-        """The unit name as the gazetteer writes it, when `text` is one ignoring marks and case; else ''."""
-        return self.places.get(key(text), "")
 
 
 def key(text: str) -> str:
@@ -37,14 +34,16 @@ def _column(path: Path) -> list[list[str]]:
 
 def load(directory: Path | None = None) -> Gazetteer:
     d = Path(directory) if directory else default_dir()
-    places: dict[str, str] = {}
+    places: dict[str, tuple[str, ...]] = {}
     provinces = set()
     for row in _column(d / "places.tsv"):
         level, name = row[0], row[1]
-        places.setdefault(key(name), name)
+        k = key(name)
+        if name not in places.get(k, ()):
+            places[k] = places.get(k, ()) + (name,)
         if level in ("tỉnh", "thành phố") and (len(row) < 3 or not row[2]):
             provinces.add(name)
-    places.setdefault(key("Hà Nội"), "Hà Nội")
+    places.setdefault(key("Hà Nội"), ("Hà Nội",))
     surnames = frozenset(r[0] for r in _column(d / "surnames.tsv"))
     positions = tuple(sorted((r[0] for r in _column(d / "positions.tsv")), key=len, reverse=True))
     bodies = tuple(sorted((r[0] for r in _column(d / "bodies.tsv")), key=len, reverse=True))

@@ -25,6 +25,7 @@ class Zone(enum.Enum):
     TITLE = "title"                # the kind line and the summary under it
     SIGNATURE = "signature"        # authority, position, (seal), name
     RECIPIENTS = "recipients"      # "Nơi nhận:" and its items
+    TITLE_CUT = "title-cut"        # (empty) the title block looks cut short: words lost under a stamp
 
 
 @dataclass(frozen=True)
@@ -205,9 +206,11 @@ def header_zones(page: PageResult) -> dict[Zone, tuple[Segment, ...]]:
             if s.cx < centre and s.box[2] <= centre + 0.05 * width and (vv or regex.match(r"^v\s*[/|l1]\s*v", folded(s.text))):
                 vv.append(s)
         left.extend(vv)
-    title = title_segments(below, width, centre, lh)
+    title, cut = title_segments(below, width, centre, lh)
     zones = {Zone.STAMP: tuple(stamp_segs), Zone.HEADER_LEFT: tuple(left), Zone.HEADER_RIGHT: tuple(right),
              Zone.TITLE: tuple(title)}
+    if cut:
+        zones[Zone.TITLE_CUT] = ()
     return zones
 
 
@@ -220,26 +223,59 @@ def is_centred(s: Segment, centre: float, width: int, body: tuple[float, float] 
     return (s.box[2] - s.box[0]) < 0.85 * width
 
 
-def title_segments(below: list[Segment], width: int, centre: float, lh: float) -> list[Segment]:
-    """The centred block under the header: the kind line (if any) and the summary lines,
-    ending at the first gap of two line heights or the first line that is not centred."""
+def title_segments(below: list[Segment], width: int, centre: float, lh: float) -> tuple[list[Segment], bool]:
+    """The centred block under the header: the kind line (if any) and the summary lines, each
+    centred on the first one's middle; it ends at a gap of two line heights or a line that is
+    not centred. Words a stamp in the margin adds on the left of a line are cut off. Returns the
+    lines and whether the block looks cut (a next line nearly centred: words lost under a stamp)."""
     out: list[Segment] = []
     longs = [s for s in below if s.box[2] - s.box[0] > 0.6 * width]
     body = (statistics.median(s.box[0] for s in longs), statistics.median(s.box[2] for s in longs)) \
         if len(longs) >= 3 else None
+    tol = max(0.025 * width, 0.9 * lh)
     for s in below:
         if not out:
             if is_centred(s, centre, width, body) and s.box[1] < (below[0].box[1] + 12 * lh):
                 out.append(s)
             continue
-        if s.box[1] - out[-1].box[3] > 1.8 * lh:
+        mid = out[0].cx
+        gap = s.box[1] - out[-1].box[3]
+        if gap > 1.8 * lh:
             break
-        if not is_centred(s, centre, width, body):
-            if s.box[2] - s.box[0] < 0.25 * width and s.box[2] < centre:  # stamp or noise in the margin
-                continue
-            break
-        out.append(s)
-    return out
+        if _caps(s.text) and any(not _caps(t.text) for t in out):
+            break  # the authority line of a decision ('CHỦ TỊCH ỦY BAN NHÂN DÂN …') starts the body
+        if abs(s.cx - mid) <= tol:
+            out.append(s)
+            continue
+        trimmed = _trim_left(s, mid, tol, lh)
+        if trimmed is not None:
+            out.append(trimmed)
+            continue
+        if s.box[2] - s.box[0] < 0.25 * width and s.box[2] < centre:  # stamp or noise in the margin
+            continue
+        cut = gap < 0.35 * lh and abs(s.cx - mid) < 0.06 * width and not _caps(s.text)
+        return out, cut
+    return out, False
+
+
+def _caps(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 4 and sum(c.isupper() for c in letters) >= 0.8 * len(letters)
+
+
+def _trim_left(s: Segment, mid: float, tol: float, lh: float) -> Segment | None:
+    """The segment without the words on its left that a margin stamp added, when what remains
+    is centred on `mid` and stands clear of them by a wide gap; else None."""
+    ws = s.words
+    gaps = [b.left - (a.left + a.width) for a, b in zip(ws, ws[1:])]
+    for k in range(1, len(ws) - 1):
+        inner = sorted(gaps[k:])
+        if gaps[k - 1] < max(0.3 * lh, 1.4 * inner[len(inner) // 2]):
+            continue
+        rest = _segment(s.page, list(ws[k:]))
+        if abs(rest.cx - mid) <= tol:
+            return rest
+    return None
 
 
 def sign_zones(page: PageResult, after_y: int = 0) -> dict[Zone, tuple[Segment, ...]]:
