@@ -1,12 +1,86 @@
 """Readings taken from a page image beside its OCR words (in the worker, while the image is
-in memory): handwritten numbers and days, header zones read again. Never raises."""
+in memory): the document number and the day (and month) of the date line read digit by digit
+between their printed anchors (handwritten after signing, or typed in a font Tesseract misreads),
+and a visible digital-signature stamp's time. Never raises; returns at once on pages without
+the anchors."""
 from __future__ import annotations
+
+import re
 
 from PIL import Image
 
 from .records import Reading, Word
 
+_MODEL = None  # the digit model, loaded on first use in this process (not at import)
+_STAMP_HINT = re.compile(r"\d{1,2}[./]\d{1,2}[./](19|20)\d\d|(19|20)\d\d-\d\d-\d\dT")
+_ANCHOR = re.compile(r"(?i)^(ng[àa]y|s[ốoôổó6])")
+
+
+def model():
+    """The digit model of this process (None when its file is missing or damaged)."""
+    global _MODEL
+    if _MODEL is None:
+        from .handwriting import DigitModel
+        try:
+            _MODEL = DigitModel.load()
+        except (OSError, KeyError, ValueError):
+            _MODEL = False
+    return _MODEL or None
+
+
+def signing_reading(words: tuple[Word, ...]) -> Reading | None:
+    """The earliest signing time of a stamp visible on the page (its lines' OCR text)."""
+    from .signing import signed_at_from_text
+    lines: dict[int, list[Word]] = {}
+    for w in words:
+        lines.setdefault(w.line, []).append(w)
+    hits = [ws for ws in lines.values() if any(_STAMP_HINT.search(w.text) for w in ws)
+            and any(re.search(r"\d{1,2}[:h]\d\d", w.text) for w in ws)]
+    best: tuple[str, list[Word]] | None = None
+    for ws in hits:
+        t = signed_at_from_text(" ".join(w.text for w in sorted(ws, key=lambda w: w.left)))
+        if t and (best is None or t[:19] < best[0][:19]):
+            best = (t, ws)
+    if best is None:
+        return None
+    ws = best[1]
+    box = (min(w.left for w in ws), min(w.top for w in ws), max(w.left + w.width for w in ws),
+           max(w.top + w.height for w in ws))
+    return Reading("signed_at", best[0], round(min(w.conf for w in ws), 1), box, "digital-signature")
+
+
+def digit_readings(img: Image.Image, words: tuple[Word, ...]) -> tuple[Reading, ...]:
+    """'number', 'day' and 'month' Readings of the page, each with its alternatives."""
+    import numpy as np
+
+    from . import handwriting as hw
+    m = model()
+    if m is None:
+        return ()
+    regions = hw.locate(words, img.width, img.height)
+    if not regions:
+        return ()
+    gray = np.asarray(img if img.mode == "L" else img.convert("L"))
+    out = []
+    for region in regions:
+        fr = hw.read_glyphs(m, region.field, hw.glyphs(gray, region))
+        if fr is None:
+            continue
+        source = "ocr" if hw.looks_printed(region, fr) else "handwriting"
+        out.append(Reading(region.field, fr.text, round(100 * fr.prob, 1), tuple(int(v) for v in fr.box), source,
+                           tuple((t, round(100 * p, 1)) for t, p in fr.alternatives)))
+    return tuple(out)
+
 
 def read(img: Image.Image, dpi: int, words: tuple[Word, ...], page: int) -> tuple[Reading, ...]:
     """All readings of one page; the words' boxes are in `img` pixels."""
-    return ()
+    try:
+        out: list[Reading] = []
+        s = signing_reading(words)
+        if s is not None:
+            out.append(s)
+        if any(_ANCHOR.match(w.text) and w.top < img.height * 0.4 for w in words):
+            out.extend(digit_readings(img, words))
+        return tuple(out)
+    except Exception:  # a reading is a bonus: never fail the page for it
+        return ()
