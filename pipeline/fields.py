@@ -191,24 +191,26 @@ def body_kind(text: str, gaz: Gazetteer) -> str:
 
 # ---------------------------------------------------------------- number, symbol, place, date
 
-_SO = regex.compile(r"^\W*[Ss]\S{0,2}?\s*[:;.,]?\s*(?P<num>[^/]*?)\s*/\s*(?P<sym>\S.*)$")
+_SO = regex.compile(r"^\W*[Ss][oóòỏõọôốồổỗộơớờởỡợOÓÒỎÕỌÔỐỒỔỖỘƠỚỜỞỠỢ06]?\s*[:;.,]?\s*(?P<num>[^/]*?)\s*/\s*(?P<sym>\S.*)$")
 _SYMBOL = regex.compile(r"^((?:\d{4}/)?[\p{Lu}Đ][\p{L}\d]*(?:\s*[-–.]\s*[\p{Lu}Đ\d][\p{L}\d]*)*)")
 
 
 def rule_number_symbol(text: str) -> tuple[str, str, bool]:
     """'Số: 129/KH-UBND' -> ('129', 'KH-UBND', True); 'Số: 84 /TTr -UBND' -> ('84', 'TTr-UBND', True);
-    'Số: # /CT-UBND' -> ('', 'CT-UBND', False): the number is not plain digits (ink?)."""
+    'Số: # /CT-UBND' -> ('', 'CT-UBND', False): the number is not plain digits (ink?);
+    'Số: l76/QĐ-UBND' -> ('176', 'QĐ-UBND', False): typed 'l' for '1', read but less sure."""
     m = _SO.match(text.strip())
     if not m:
         return "", "", False
     sm = _SYMBOL.match(m.group("sym").strip())
     symbol = regex.sub(r"\s+", "", sm.group(1)).replace("–", "-").strip(".-") if sm else ""
     symbol = regex.sub(r"Đ{2,}", "Đ", symbol.replace("Ð", "Đ"))  # OCR doubles the bar letter: 'QĐÐ'
-    num = m.group("num").replace(" ", "")
-    if regex.fullmatch(r"[0-9IlO|]{1,5}", num) and regex.search(r"\d", num):
-        num = num.translate(str.maketrans("IlO|", "1101"))
+    num = m.group("num").replace(" ", "").rstrip("_.,")
+    mapped = False
+    if regex.fullmatch(r"[0-9IlO|]{1,5}", num) and regex.search(r"\d", num) and not regex.fullmatch(r"\d+", num):
+        num, mapped = num.translate(str.maketrans("IlO|", "1101")), True
     clean = bool(regex.fullmatch(r"\d{1,5}", num)) or num == ""
-    return (num if clean else ""), symbol, clean
+    return (num if clean else ""), symbol, (clean and not mapped) if num else clean
 
 
 _DATE = regex.compile(r"^(?P<place>.*?)\s*[,.]\s*ng[aà]y\s*(?P<day>\S*?)\s*th[aá]ng\s*(?P<month>\S*?)\s*n[aă]m\s*(?P<year>\d{4})")
@@ -390,12 +392,12 @@ def read_fields(lay: DocLayout, fix: Fix, gaz: Gazetteer, known: Callable[[str],
     out["admin_unit_name"] = Value("admin_unit_name", unit)
     if so_i >= 0:
         so = left[so_i]
-        number, symbol, clean = rule_number_symbol(so.text)
-        num_words = [w for w in so.words if regex.search(r"\d", w.text) and "/" not in w.text]
-        num_conf = min((w.conf for w in num_words), default=0.0)
+        number, symbol, sure = rule_number_symbol(so.text)
         reason = ""
-        if not clean or (number and num_conf < PRINTED_CONF):
-            number, reason = "", Reason.HANDWRITING.value
+        if number and not sure and so.conf < 40:
+            number, reason = "", Reason.LOW_CONFIDENCE.value
+        elif not number and not sure:
+            reason = Reason.HANDWRITING.value
         out["number"] = _val("number", number, [so], reason)
         out["symbol"] = _val("symbol", symbol, [so], "" if symbol else Reason.MISSING.value)
         vv = left[so_i + 1:]
