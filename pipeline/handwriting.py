@@ -161,7 +161,7 @@ def _anchor_span(w: Word, rx: re.Pattern, width: float) -> tuple[int, int]:
     return a, a + int(width)
 
 
-_NGAY_IN = re.compile(r"(?i)ng[àa]y")
+_NGAY_IN = re.compile(r"(?i)ng[àa][yW]?")
 _THANG_IN = re.compile(r"(?i)th[áa]ng")
 _SO_IN = re.compile(r"(?i)^s[ốoôổồộ6ó]:?")
 

@@ -26,7 +26,7 @@ from .records import Reading
 HANDWRITING, LOW_CONFIDENCE, CONFLICT = "handwriting", "low-confidence", "conflict"
 # thresholds on Reading.confidence (0-100), chosen on the sample pages' measurements
 # (bench/handwriting_bench.py): below them the readings were wrong too often to keep
-NUMBER_MIN_CONF = 90.0
+NUMBER_MIN_CONF = 98.0
 DAY_MIN_CONF = 85.0
 DAY_MIN_CONF_SIGNED = 35.0  # when the signing time confirms the day (0-3 days before it)
 MONTH_MIN_CONF = 90.0
@@ -57,7 +57,7 @@ def decide_number(printed: str, reading: Reading | None) -> tuple[str, str]:
 
     >>> decide_number("120", None)
     ('120', '')
-    >>> decide_number("84", Reading("number", "24", 97.0, (0, 0, 1, 1), "handwriting"))
+    >>> decide_number("84", Reading("number", "24", 99.0, (0, 0, 1, 1), "handwriting"))
     ('24', '')
     >>> decide_number("04", Reading("number", "01", 60.0, (0, 0, 1, 1), "handwriting"))
     ('', 'handwriting')
@@ -175,6 +175,10 @@ def decide_date(printed_year: object, printed_month: object, printed_day: object
     cands = {d: c for d, c in day_candidates(reading).items() if day_exists(y, m, d)}
     signed = signature_usable(y, m, signed_at)
 
+    def _lag(d: int) -> int:
+        lag = sign_lag(y, m, d, signed_at)
+        return -1 if lag is None else lag
+
     def lag_ok(d: int) -> bool:
         lag = sign_lag(y, m, d, signed_at)
         return not signed or (lag is not None and 0 <= lag <= SIGN_LAG_MAX)
@@ -191,14 +195,14 @@ def decide_date(printed_year: object, printed_month: object, printed_day: object
     if reading.source == "ocr" and best == int(reading.text or 0) and lag_ok(best):
         return f"{ym}-{best:02d}", ""
     if signed:
-        usual = {d: c for d, c in cands.items() if 0 <= (sign_lag(y, m, d, signed_at) or -1) <= SIGN_LAG_USUAL}
+        usual = {d: c for d, c in cands.items() if 0 <= _lag(d) <= SIGN_LAG_USUAL}
         if usual:
             b = max(usual, key=lambda d: usual[d])
             rest = max([c for d, c in usual.items() if d != b], default=0.0)
             if usual[b] >= DAY_MIN_CONF_SIGNED and usual[b] >= 2 * rest:
                 return f"{ym}-{b:02d}", ""
-        if not lag_ok(best):
-            return ym, CONFLICT
+        if not 0 <= _lag(best) <= SIGN_LAG_USUAL:
+            return ym, CONFLICT  # the likeliest day does not fit the signing time
     if cands[best] >= DAY_MIN_CONF:
         if day_exists(y, m, p) and p != best and reading.source != "handwriting" and cands[best] < 97:
             return ym, CONFLICT

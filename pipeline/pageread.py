@@ -34,11 +34,16 @@ def signing_reading(words: tuple[Word, ...]) -> Reading | None:
     lines: dict[int, list[Word]] = {}
     for w in words:
         lines.setdefault(w.line, []).append(w)
-    hits = [ws for ws in lines.values() if any(_STAMP_HINT.search(w.text) for w in ws)
+    hits = [k for k, ws in lines.items() if any(_STAMP_HINT.search(w.text) for w in ws)
             and any(re.search(r"\d{1,2}[:h]\d\d", w.text) for w in ws)]
     best: tuple[str, list[Word]] | None = None
-    for ws in hits:
-        t = signed_at_from_text(" ".join(w.text for w in sorted(ws, key=lambda w: w.left)))
+    for k in hits:
+        ws = lines[k]
+        nxt = lines.get(k + 1, [])  # the zone ('+07:00') may sit on the stamp's next line
+        text = " ".join(w.text for w in sorted(ws, key=lambda w: w.left))
+        if nxt and len(nxt) <= 2:
+            text += " " + " ".join(w.text for w in nxt)
+        t = signed_at_from_text(text)
         if t and (best is None or t[:19] < best[0][:19]):
             best = (t, ws)
     if best is None:

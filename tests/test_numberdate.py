@@ -1,0 +1,57 @@
+"""Number and date decisions: printed values kept, handwriting trusted only when sure."""
+import doctest
+
+import pipeline.numberdate as nd
+from pipeline.records import Reading
+
+
+def R(field, text, conf, source="handwriting", alts=()):
+    return Reading(field, text, conf, (0, 0, 1, 1), source, alts)
+
+
+def test_doctests():
+    assert doctest.testmod(nd).failed == 0
+
+
+def test_number_keeps_leading_zero_and_typed_lookalikes():
+    assert nd.decide_number("", R("number", "01", 99.5)) == ("01", "")
+    assert nd.decide_number("I57", None) == ("157", "")
+    assert nd.decide_number("047", R("number", "01", 60.0)) == ("", "handwriting")
+
+
+def test_number_agreement_beats_threshold():
+    assert nd.decide_number("364", R("number", "364", 40.0)) == ("364", "")
+
+
+def test_number_never_more_than_five_digits():
+    assert nd.decide_number("", R("number", "123456", 99.9))[0] == ""
+
+
+def test_day_must_exist():
+    assert nd.decide_date(2025, 2, "", R("day", "30", 99.9), "") == ("2025-02", "handwriting")
+
+
+def test_printed_month_wins_over_handwritten():
+    assert nd.decide_date(2025, 2, "", R("day", "18", 99.0), "", R("month", "03", 99.0))[0] == "2025-02-18"
+
+
+def test_handwritten_month_when_none_printed():
+    assert nd.decide_date(2021, "Ø†", "", R("day", "04", 99.0), "", R("month", "01", 99.0))[0] == "2021-01-04"
+
+
+def test_signature_chooses_between_candidates():
+    r = R("day", "26", 60.0, alts=(("20", 38.0),))
+    assert nd.decide_date(2018, 3, "", r, "2018-03-21T16:41:00+07:00") == ("2018-03-20", "")
+
+
+def test_day_after_signature_is_a_conflict():
+    assert nd.decide_date(2021, 5, "", R("day", "18", 99.0), "2021-05-11T11:26:39") == ("2021-05", "conflict")
+
+
+def test_unrelated_later_stamp_is_ignored():
+    assert nd.decide_date(2018, 4, "", R("day", "03", 99.0), "2025-02-20T10:24:37") == ("2018-04-03", "")
+
+
+def test_typed_day_read_by_tesseract_and_reader():
+    assert nd.decide_date("2025", "02", "19", R("day", "19", 50.0, "ocr"), "") == ("2025-02-19", "")
+    assert nd.decide_date("2025", "02", "9", R("day", "19", 99.5, "handwriting"), "") == ("2025-02-19", "")
