@@ -48,37 +48,52 @@ def main() -> None:
     ap.add_argument("-v", action="store_true")
     a = ap.parse_args()
     from pipeline.lexicon import load
-    from pipeline.restore import Restorer, restore
+    from pipeline.restore import Restorer
     tmp = None
     d = Path(a.dict) if a.dict else None
     if d is None:
         tmp = tempfile.mkdtemp(prefix="vnplans-heldout-")
         d = Path(tmp)
-        for name in ("confusions.tsv", "tone_confusions.tsv"):  # learned from renders, not from counts
-            shutil.copy(ROOT / "dictionaries" / name, d / name)
-        t0 = time.perf_counter()
-        subprocess.run([sys.executable, str(ROOT / "scripts" / "build_dictionaries.py"), "--corpus", a.corpus,
-                        "--out", str(d), "--hold-out", str(a.k)], check=True)
-        print(f"dictionaries without every {a.k}th document built in {time.perf_counter() - t0:.0f} s")
+        build_held_out(Path(a.corpus), a.k, d)
     try:
         r = Restorer(load(d))
         texts = held_out_texts(Path(a.corpus), a.k, a.max_words)
-        words = errs = chars = cerrs = 0
-        for i, gold in enumerate(texts):
-            s = text_scores(gold, restore(strip_marks(gold), r, mode="bare").text)
-            n = len(gold.split())
-            words += n
-            errs += s["wer"] * n
-            nc = len(gold)
-            chars += nc
-            cerrs += s["cer"] * nc
-            if a.v:
-                print(f"  doc {i * a.k:4d}  {n:6d} words  WER {100 * s['wer']:5.2f} %")
-        print(f"{len(texts)} held-out documents, {words} words: WER {100 * errs / words:.2f} %, "
-              f"CER {100 * cerrs / chars:.2f} %")
+        wer, cer, words = diacritic_free(r, texts, a.k if a.v else 0)
+        print(f"{len(texts)} held-out documents, {words} words: WER {100 * wer:.2f} %, CER {100 * cer:.2f} %")
     finally:
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+CHANNEL_TABLES = ("confusions.tsv", "tone_confusions.tsv", "mark_confusions.tsv")  # learned from renders
+
+
+def build_held_out(corpus: Path, k: int, d: Path) -> None:
+    """Dictionaries without every k-th corpus document (the dev split) in d; the channel
+    tables, learned from renders of other documents, are copied."""
+    for name in CHANNEL_TABLES:
+        if (ROOT / "dictionaries" / name).exists():
+            shutil.copy(ROOT / "dictionaries" / name, d / name)
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "build_dictionaries.py"), "--corpus", str(corpus),
+                    "--out", str(d), "--hold-out", str(k)], check=True, stdout=subprocess.DEVNULL)
+    print(f"dictionaries without every {k}th document built in {time.perf_counter() - t0:.0f} s")
+
+
+def diacritic_free(r, texts: list[str], verbose_k: int = 0) -> tuple[float, float, int]:
+    """Token-weighted WER and character-weighted CER of restoring the texts folded."""
+    from pipeline.restore import restore
+    words = errs = chars = cerrs = 0
+    for i, gold in enumerate(texts):
+        s = text_scores(gold, restore(strip_marks(gold), r, mode="bare").text)
+        n = len(gold.split())
+        words += n
+        errs += s["wer"] * n
+        chars += len(gold)
+        cerrs += s["cer"] * len(gold)
+        if verbose_k:
+            print(f"  doc {i * verbose_k:4d}  {n:6d} words  WER {100 * s['wer']:5.2f} %")
+    return errs / words, cerrs / chars, words
 
 
 if __name__ == "__main__":

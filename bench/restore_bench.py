@@ -1,14 +1,20 @@
 #!/usr/bin/env python3
 """Restorer targets in one run, side by side with pyvi's ViUtils.add_accents as the peer.
 
-Texts: the ground truth of the sample scans (samples/scans/level1/*.gt.txt), and the
-recorded Tesseract outputs of the scans (tests/data/ocr/levelN/NAME.{eng,vie}.txt; make
-them with scripts/record_ocr.py).
-  1. diacritic-free text (ground truth folded)        target WER <= 1.5 %
-  2. OCR without Vietnamese data (-l eng, level 1)     target WER <= 8 %
-  3. Tesseract vie of degraded scans (levels 1-3)      corrected WER <= raw/2, never worse
-  4. speed on one core after loading, load time, peak memory
-Usage: python bench/restore_bench.py [--no-pyvi]
+Test texts (never used to learn anything): the ground truth of the four sample plans
+(samples/scans/level1/*.gt.txt) and their recorded Tesseract outputs
+(tests/data/ocr/levelN/NAME.{eng,vie}.txt; scripts/record_ocr.py).
+Dev texts: held-out corpus documents (every 10th), rendered and OCR'd by
+scripts/ocr_training.py (build/ocr_training/dev), restored with dictionaries built without them.
+  1. diacritic-free text (sample ground truth folded)      target WER <= 1.5 %
+  2. OCR without Vietnamese data (-l eng, level 1)         target WER <= 4 %
+  3. Tesseract vie of the sample scans (levels 1-3)        level 3 reduced >= 80 %, never worse
+  4. dev split: Tesseract vie, levels 3 and 4              reduced >= 60 %, no document worse
+  5. diacritic-free held-out corpus documents              WER <= 0.8 %
+  6. harm: 20,000 words of correct held-out text and tests/data/restore/must_not_change.tsv
+                                                            words changed <= 0.05 %
+  7. speed on one core after loading, load time, peak memory
+Usage: python bench/restore_bench.py [--no-pyvi] [--no-heldout]
 """
 from __future__ import annotations
 
@@ -109,9 +115,76 @@ def main() -> None:
                 gold = gold.replace(wrong, right)
             fixed += text_scores(gold, corrected)["wer"] > text_scores(gold, raw)["wer"]
         print(f"  ... against the ground truth with the plans' own typos fixed ({typos.name}): {fixed}")
+    if "--no-heldout" not in sys.argv:
+        held_out(totals)
     # speed, load time and memory in a fresh process of its own (no pyvi in memory)
     import subprocess
     subprocess.run([sys.executable, __file__, "--speed-only"], check=True)
+
+
+def held_out(totals: dict) -> None:
+    """Tasks 4-6 with dictionaries built without the held-out (dev) documents."""
+    import csv
+    import shutil
+    import tempfile
+    sys.path.insert(0, str(ROOT / "bench"))
+    from heldout_bench import build_held_out, diacritic_free, held_out_texts
+    from pipeline.lexicon import load
+    from pipeline.restore import Restorer, restore
+    corpus = ROOT.parent / "shared" / "corpus"
+    tmp = Path(tempfile.mkdtemp(prefix="vnplans-bench-"))
+    try:
+        build_held_out(corpus, 10, tmp)
+        r = Restorer(load(tmp))
+        print()
+        dev = ROOT / "build" / "ocr_training" / "dev"
+        levels: dict[int, list] = {}
+        for gt in sorted(dev.glob("*.gt.txt")):
+            vie = gt.with_name(gt.name.replace(".gt.txt", ".vie.txt"))
+            if not vie.exists():
+                continue
+            gold, raw = gt.read_text(encoding="utf-8"), normalize(vie.read_text(encoding="utf-8"))
+            a = text_scores(gold, raw)["wer"]
+            b = text_scores(gold, restore(raw, r).text)["wer"]
+            levels.setdefault(int(gt.name.split("_l")[1][0]), []).append((a, b, len(gold.split())))
+        if not levels:
+            print("dev split: none (make it: nice -n 10 python scripts/ocr_training.py)")
+        print("side by side, Tesseract vie (token-weighted WER, raw -> corrected, reduction):")
+        for label, rows in [(f"dev split (held-out corpus), level {lv}", rows) for lv, rows in sorted(levels.items())] + [
+                (t.replace("3 tesseract -l vie, ", "sample plans (test), "), rows) for t, rows in totals.items() if t.startswith("3")]:
+            n = sum(x[-1] for x in rows)
+            a = sum(x[0] * x[-1] for x in rows) / n
+            b = sum(x[1] * x[-1] for x in rows) / n
+            worse = sum(1 for x in rows if x[1] > x[0])
+            red = f"{100 * (1 - b / a):5.1f} %" if a else "    -"
+            print(f"  {label:40s} {len(rows):3d} docs  {fmt(a)} -> {fmt(b)}  reduction {red}  worse {worse}")
+        texts = held_out_texts(corpus, 10, 2000)
+        wer, cer, words = diacritic_free(r, texts)
+        print(f"diacritic-free held-out corpus text: {len(texts)} documents, {words} words: "
+              f"WER {100 * wer:.2f} %, CER {100 * cer:.2f} %")
+        # harm: correct text must come back as it is
+        n = changed = 0
+        examples = []
+        for text in texts:  # whole documents, as the batch restores them
+            if n >= 20_000:
+                break
+            text = "\n".join(text.split("\n")[:300])
+            res = restore(text, r)
+            n += len(text.split())
+            changed += len(res.corrections)
+            examples += [f"{c.before}->{c.after}" for c in res.corrections]
+        print(f"harm, correct held-out text: {changed} changes in {n} words = {100 * changed / max(1, n):.3f} %"
+              f"  ({', '.join(examples[:12])})")
+        with open(ROOT / "tests" / "data" / "restore" / "must_not_change.tsv", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f, delimiter="\t"))
+        n = changed = 0
+        for row in rows:
+            n += len(row["text"].split())
+            changed += len(restore(row["text"], r).corrections)
+        print(f"harm, {len(rows)} acronyms, names and codes (must_not_change.tsv): {changed} changes in {n} words"
+              f" = {100 * changed / max(1, n):.3f} %")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def speed() -> None:

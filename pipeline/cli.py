@@ -180,7 +180,9 @@ def cmd_restore(args) -> int:
     sys.stdout.write(res.text)
     if args.explain:
         for c in res.corrections:
-            print(f"{c.line}:{c.col}\t{c.before} -> {c.after}\t{c.why}\t{c.score:.2f}", file=sys.stderr)
+            extra = (f"\tmargin {c.margin:.2f}" if c.margin is not None else "") + (
+                f"\tconf {c.confidence:.0f}" if c.confidence is not None else "")
+            print(f"{c.line}:{c.col}\t{c.before} -> {c.after}\t{c.why}\t{c.score:.2f}{extra}", file=sys.stderr)
         print(f"{len(res.corrections)} corrections; dictionary coverage {res.coverage:.1%}", file=sys.stderr)
     return ExitCode.ok
 

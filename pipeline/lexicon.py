@@ -9,7 +9,7 @@ import hashlib
 import math
 import os
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
@@ -143,6 +143,10 @@ class Lexicon:
     confusions: dict[tuple[str, str], float]  # (observed, truth base letters) -> cost
     name_bi: frozenset[int]  # packed bigrams inside place and person names
     tones: dict[tuple[str, str, str], float]  # (case, observed tone, true tone) -> cost, from vie OCR
+    # optional tables (older dictionary directories lack them):
+    persons: dict[str, dict[str, int]] = field(default_factory=dict)  # role -> name syllable -> rank
+    marks: dict[tuple[str, str, str], float] = field(default_factory=dict)  # (case, observed, true vowel) -> cost
+    doubt: tuple[tuple[float, float, int], ...] = ()  # (upper bound of a Tesseract confidence bucket, share wrong, words)
 
     def id(self, tok: str) -> int:
         return self.ids.get(tok, self.ids["<oov>"])
@@ -166,6 +170,7 @@ class Lexicon:
 
 _NEED = ("syllables.tsv", "unigrams.tsv", "bigrams.tsv", "trigrams.tsv", "acronyms.tsv", "confusions.tsv",
          "name_bigrams.tsv", "tone_confusions.tsv")
+_OPTIONAL = ("persons.tsv", "mark_confusions.tsv", "ocr_confidence.tsv")
 
 
 def ident(directory: Path | None = None) -> str:
@@ -176,7 +181,7 @@ def ident(directory: Path | None = None) -> str:
     if missing:
         raise MissingDependencyError(f"dictionaries missing in {d}: {', '.join(missing)} (run `make dictionaries`)")
     h = hashlib.sha256()
-    for n in _NEED:
+    for n in _NEED + tuple(n for n in _OPTIONAL if (d / n).exists()):
         h.update(f"{n}:{(d / n).stat().st_size}".encode())
     return h.hexdigest()[:12]
 
@@ -250,6 +255,16 @@ def _load(d: Path, fingerprint: str) -> Lexicon:
             if ia is not None and ib is not None:
                 names.add((ia << SHIFT) | ib)
     tones = {(case, o, t): float(c) for case, o, t, _, c in _rows(d / "tone_confusions.tsv")}
+    persons: dict[str, dict[str, int]] = {}
+    if (d / "persons.tsv").exists():
+        for role, name, rank in _rows(d / "persons.tsv"):
+            persons.setdefault(role, {})[name] = int(rank)
+    marks = {}
+    if (d / "mark_confusions.tsv").exists():
+        marks = {(case, o, t): float(c) for case, o, t, _, c in _rows(d / "mark_confusions.tsv")}
+    doubt: tuple[tuple[float, float, int], ...] = ()
+    if (d / "ocr_confidence.tsv").exists():
+        doubt = tuple((float(hi), float(share), int(n)) for _, hi, n, _, share in _rows(d / "ocr_confidence.tsv"))
     return Lexicon(fingerprint, ids, tuple(tokens), tuple(counts), sum(counts), tuple(p1), tuple(bo1),
                    bi, bo2, tri,
-                   frozenset(syl_counts), by_fold, acronyms, conf, frozenset(names), tones)
+                   frozenset(syl_counts), by_fold, acronyms, conf, frozenset(names), tones, persons, marks, doubt)

@@ -58,6 +58,8 @@ class Correction:
     after: str
     why: str
     score: float
+    margin: float | None = None      # nats by which the change beat keeping the word (local context)
+    confidence: float | None = None  # Tesseract's confidence in the word, when the caller gave it
 
 
 @dataclass(frozen=True)

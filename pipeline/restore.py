@@ -16,6 +16,7 @@ import math
 import operator
 import unicodedata
 from dataclasses import dataclass
+from typing import Sequence
 
 import regex
 from rapidfuzz import process
@@ -47,9 +48,19 @@ _DIGIT = regex.compile(r"\p{N}")
 _PLAIN = regex.compile(r"[\p{L}\p{M}]+")
 _OCR_DIGIT_WORD = regex.compile(r"^\p{L}{1,3}[0-9]\p{L}{0,3}$")  # one digit among letters: 'T6', 'S6'
 
+# a run of 2-4 capitalised words, not inside a longer one: perhaps a person's name
+_NAME_SPAN = regex.compile(r"(?<![\p{L}\p{M}\p{N}]|\p{Lu}[\p{Ll}\p{M}]*[ ]+)\p{Lu}[\p{Ll}\p{M}]*(?:[ ]+\p{Lu}[\p{Ll}\p{M}]*){1,3}"
+                           r"(?![\p{L}\p{M}\p{N}]|[ ]+\p{Lu})")
+_PERSON_TITLE = regex.compile(r"(?:\b(?:[Ôô]ng|[Bb]à|[Đđ]ồng chí|[Aa]nh|[Cc]hị)\s+|^\s*(?:[-–+•]\s*)?)$")
+_TITLE_WORDS = ("ông", "bà", "anh", "chị")
+_NAME_END = regex.compile(r"^\s*(?:$|[,;:.()\-–])")
 _LIST_MARKER = regex.compile(r"^\(?\p{Ll}[).]$")  # 'a)', 'b.'
 _MIXED_CASE = regex.compile(r"^\p{Lu}{2,}\p{Ll}+$")  # 'TTg'
 _CODE = regex.compile(r"^\p{N}{2,}\p{L}{1,2}$")  # '42a', '15bis' would need 3 letters
+# a number OCR glued to the next or previous word ('26tháng', 'năm2025'): split, never deleted
+_GLUED_NUM_FIRST = regex.compile(r"^([0-9]{1,4})(\p{L}{2,})$")
+_GLUED_NUM_LAST = regex.compile(r"^(\p{Ll}?\p{L}\p{Ll}+)([0-9]{1,4})$")
+_L_FOR_ONE = regex.compile(r"^(?:l[0-9]{1,3}|[0-9]{1,3}l[0-9]{0,3})$")  # 'l3', '2l': a one read as 'l'
 
 BEAM = 6
 MAX_CANDIDATES = 8
@@ -60,6 +71,8 @@ FIXED = "\x00"   # prefix of a context-only token in a run
 # Real scans' headers in capitals lose their marks far more often than clean renders show
 # ('TINH QUANG NGAI' in all nine real scans): a lost mark on a capital costs at most this
 UPPER_MARK_LOST = 7.0
+MARK_UNSEEN = 11.0    # a mark confusion never seen in the training renders
+NAME_MAX_COST = 14.0  # a name syllable further than this from what OCR wrote is not its reading
 
 
 @dataclass(frozen=True)
@@ -85,7 +98,10 @@ def detect_mode(text: str) -> str:
     words = [w for w in _WORD.findall(text) if w.isalpha()]
     if not words:
         return "marked"
-    share = sum(1 for w in words if _VIET_MARKED.search(w)) / len(words)
+    marked = sum(1 for w in words if _VIET_MARKED.search(w))
+    if len(words) < 12 and marked:  # a line or a field: too short to tell OCR without Vietnamese data
+        return "marked"
+    share = marked / len(words)
     if share >= 0.45:
         return "marked"
     return "bare" if share < 0.04 else "noisy"
@@ -131,6 +147,94 @@ class Restorer:
         d = next(c for c in w if c.isdigit())
         letter = self.digit_letter.get(d)
         return letter is not None and fold(w.lower().replace(d, letter)) in self.lex.by_fold
+
+    # ------------------------------------------------------------ names
+    def person_names(self, line: str) -> dict[int, str]:
+        """Start offset -> the word to write, for the words of persons' names in a line.
+        A run of capitalised words that starts with a surname is a name: its syllables that
+        are valid names stay as written ('Lê Vân' is not 'Lê Văn'). Where the run is surely a
+        name (a line of its own, or after 'Ông', 'Bà', 'đồng chí') and 3-4 words long, a
+        syllable that is no name becomes the name OCR most likely misread ('Nguyên Hoằng
+        Giang' -> 'Nguyễn Hoằng Giang'); the surname too. Syllables of place names count as valid
+        names ('Điện', 'Hoằng' stay)."""
+        out: dict[int, str] = {}
+        sur, given = self.lex.persons.get("surname", {}), self.lex.persons.get("given", {})
+        valid = self.lex.persons.get("place", {})  # not names to change to, but valid as written
+        for m in _NAME_SPAN.finditer(line):
+            words = [(wm.start() + m.start(), wm.group(0)) for wm in regex.finditer(r"\S+", m.group(0))]
+            lows = [tone_new(w.lower()) for _, w in words]
+            titled = _PERSON_TITLE.search(line[:m.start()]) is not None
+            if len(words) >= 3 and lows[0] in _TITLE_WORDS:  # 'Ông Trần Hoàng Tuấn'
+                words, lows, titled = words[1:], lows[1:], True
+            sure = titled and len(words) >= 3 and _NAME_END.match(line[m.end():]) is not None
+            if lows[0] not in sur and not sure:
+                continue
+            span = {words[0][0]: words[0][1] if lows[0] in sur else self._nearest_name(words[0][1], sur)}
+            for (at, w), low in zip(words[1:], lows[1:]):
+                span[at] = w if low in given or low in valid else self._nearest_name(w, given) if sure else None
+            if sure and None in span.values():
+                continue  # not every word is (one misread away from) a name: 'Đường Bạch Đằng'
+            out.update((at, w) for at, w in span.items() if w is not None)
+        return out
+
+    def _nearest_name(self, w: str, names: dict[str, int]) -> str | None:
+        """The name syllable with w's letters (other marks) that OCR most likely misread as w."""
+        low = tone_new(w.lower())
+        best = None
+        for c in self.lex.by_fold.get(fold(low), ()):
+            rank = names.get(c)
+            if rank is None or c == low:
+                continue
+            cost = self.mark_cost(low, c, "lower") + math.log(rank + 1)  # commoner names likelier
+            if best is None or cost < best[0]:
+                best = (cost, c)
+        return case_like(w, best[1]) if best and best[0] <= NAME_MAX_COST else None
+
+    def mark_cost(self, obs: str, cand: str, case: str) -> float:
+        """Channel cost of OCR writing `obs` for `cand`, two spellings of the same letters
+        with other marks: learned per vowel (ê for ế) where the table has it."""
+        marks = self.lex.marks
+        if marks:
+            total = 0.0
+            for o, t in zip(obs, cand):
+                if o != t:
+                    total += marks.get((case, o, t), MARK_UNSEEN)
+            return total
+        seen = tone_name(obs)
+        cost = self.lex.tones.get((case, seen, tone_name(cand)), 5.0)
+        if case == "upper" and seen == "none":
+            cost = min(cost, UPPER_MARK_LOST)
+        return cost + (5.0 if shape(cand) != shape(obs) else 0.0)
+
+    # ------------------------------------------------------------ confidence
+    def doubt_cost(self, conf: float) -> float:
+        """Extra nats for changing a word Tesseract gave this confidence: log of the share of
+        wrong words over all against that share at this confidence (learned), within [-2, 4]."""
+        doubt = self.lex.doubt
+        share = next((sh for hi, sh, _ in doubt if conf < hi), doubt[-1][1])
+        return max(-2.0, min(4.0, math.log(self.mean_doubt / share)))
+
+    @functools.cached_property
+    def mean_doubt(self) -> float:
+        """The share of wrong words over all training words."""
+        n = sum(w for _, _, w in self.lex.doubt)
+        return sum(sh * w for _, sh, w in self.lex.doubt) / n if n else 1.0
+
+    def margin(self, run: list, best: list, i: int, mode: str, extra: float = 0.0) -> float:
+        """Nats by which the chosen reading of word i beat keeping it as written, in the
+        trigrams that include it, channel costs included: how sure the change is."""
+        lex = self.lex
+        ids = [lex.ids["<s>"], lex.ids["<s>"]] + [lex.id(item[0]) for item in best] + [lex.ids["</s>"]]
+        j = i + 2
+        w = run[i][2].lower()
+        keep = tone_new(w)
+        cands = {c: cost for c, cost, _ in self.candidates(w, mode)}
+        keep_cost = cands.get(keep, mode_costs(mode).keep_unknown if keep not in lex.syllables else 0.0)
+
+        def local(tok: int) -> float:
+            seq = ids[:j] + [tok] + ids[j + 1:]
+            return sum(lex.logp(seq[k - 2], seq[k - 1], seq[k]) for k in range(j, min(j + 3, len(seq))))
+        return (local(ids[j]) - best[i][1] - extra) - (local(lex.id(keep)) - keep_cost)
 
     # ------------------------------------------------------------ channel
     def edit_cost(self, obs: str, cand_fold: str, costs: Costs) -> float:
@@ -179,11 +283,16 @@ class Restorer:
                 # their marks are read worse); a changed vowel shape (ô for o) costs on top
                 case = "upper" if mode == "marked_upper" else "lower"
                 seen = tone_name(norm)
-                cost = lex.tones.get((case, seen, tone_name(c)), costs.mark_change)
-                if case == "upper" and seen == "none":
-                    cost = min(cost, UPPER_MARK_LOST)
-                if shape(c) != shape(norm):
-                    cost += costs.mark_change
+                if case == "upper" and seen == "none":  # capped; a changed vowel shape on top
+                    cost = min(lex.tones.get((case, seen, tone_name(c)), costs.mark_change), UPPER_MARK_LOST)
+                    if shape(c) != shape(norm):
+                        cost += costs.mark_change
+                elif lex.marks:  # learned per vowel from degraded training scans: ê for ế, ằ for ầ
+                    cost = self.mark_cost(norm, c, case)
+                else:
+                    cost = lex.tones.get((case, seen, tone_name(c)), costs.mark_change)
+                    if shape(c) != shape(norm):
+                        cost += costs.mark_change
             else:
                 cost = costs.mark_change if marked else costs.mark_add
             out.setdefault(c, (cost, "diacritics"))
@@ -218,7 +327,8 @@ class Restorer:
 
     # ------------------------------------------------------------ decoding
     def decode(self, words: list[str], mode: str | list[str], caps: list[bool] | None = None,
-               cache: list[dict[str, float] | None] | None = None) -> list[tuple[str, float, str]]:
+               cache: list[dict[str, float] | None] | None = None,
+               extra: list[float] | None = None) -> list[tuple[str, float, str]]:
         """Best candidate for each lowercase word of one run, by trigram beam search.
         A word starting with FIXED is context only (a number, an acronym); `caps` marks
         capitalised words, whose pairs found in place or person names get a bonus; `cache`
@@ -241,6 +351,9 @@ class Restorer:
                 cands = ((lex.id(tok), 0.0, (tok, 0.0, "")),)
             else:
                 cands = self.scored(w, modes[i])
+                if extra and extra[i]:  # OCR's own confidence in the word: changing it costs more or less
+                    keep, ex = tone_new(w), extra[i]
+                    cands = tuple((cid, cost + (ex if item[0] != keep else 0.0), item) for cid, cost, item in cands)
             doc = cache[i] if cache else None
             name_pair = i > 0 and caps[i] and caps[i - 1]
             nxt: dict[int, tuple[float, int, int, tuple | None]] = {}
@@ -297,20 +410,26 @@ def _tone_old(word: str) -> str:
 _first = operator.itemgetter(0)
 
 
-def restore(text: str, lex: Lexicon | Restorer, tone_style: str = "keep", mode: str | None = None) -> Restored:
-    """Corrected text and the account of every change. tone_style: keep | old | new."""
+def restore(text: str, lex: Lexicon | Restorer, tone_style: str = "keep", mode: str | None = None,
+            confidences: Sequence[Sequence[float]] | None = None) -> Restored:
+    """Corrected text and the account of every change. tone_style: keep | old | new.
+    `confidences`, when given: per line of the text, Tesseract's confidence (0-100) of each
+    whitespace-separated word (a line whose count differs is taken without): a word OCR was
+    sure of needs stronger evidence to change, a doubtful one less (learned shares of wrong
+    words per confidence, dictionaries/ocr_confidence.tsv)."""
     # the beam search allocates many small tuples and makes no reference cycles: the cyclic
     # garbage collector would only scan them (~10 % of the time), so it pauses meanwhile
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _restore(text, lex, tone_style, mode)
+        return _restore(text, lex, tone_style, mode, confidences)
     finally:
         if paused:
             gc.enable()
 
 
-def _restore(text: str, lex: Lexicon | Restorer, tone_style: str, mode: str | None) -> Restored:
+def _restore(text: str, lex: Lexicon | Restorer, tone_style: str, mode: str | None,
+             confidences: Sequence[Sequence[float]] | None = None) -> Restored:
     r = lex if isinstance(lex, Restorer) else _restorer(lex)
     text = unicodedata.normalize("NFC", text)
     mode = mode or detect_mode(text)
@@ -320,8 +439,15 @@ def _restore(text: str, lex: Lexicon | Restorer, tone_style: str, mode: str | No
     pieces: list[list[tuple[int, int, str]]] = [[] for _ in lines]  # per line: (start, end, replacement)
     runs: list[tuple[int, list[tuple[int, int, str | None, str]]]] = []  # (line index, run)
     last_marker = [""]  # the letter of the last list marker ('a)', 'b.') seen
+    conf_at: dict[int, list[tuple[int, int, float]]] = {}  # line index -> (chunk start, end, OCR confidence)
     for ln_no, line in enumerate(lines, 1):
         run: list[tuple[int, int, str | None, str]] = []  # (start, end, word or None, context token)
+        names = r.person_names(line) if r.lex.persons else {}
+        chunk_conf: dict[int, float] = {}
+        if confidences is not None and ln_no - 1 < len(confidences):
+            starts = [cm.start() for cm in _CHUNK.finditer(line)]
+            if len(starts) == len(confidences[ln_no - 1]):
+                chunk_conf = dict(zip(starts, confidences[ln_no - 1]))
 
         def flush() -> None:
             if run:
@@ -359,6 +485,8 @@ def _restore(text: str, lex: Lexicon | Restorer, tone_style: str, mode: str | No
                     run.append((m.start(), m.end(), None, "<unk>"))  # a dash, a slash: inside the run
                 continue
             last_end = m.start()
+            if chunk_conf:
+                conf_at.setdefault(ln_no - 1, []).append((m.start(), m.end(), chunk_conf[m.start()]))
             list_marker = not plain and _LIST_MARKER.match(chunk) is not None
             if list_marker:
                 letter = chunk.strip("().")
@@ -376,12 +504,42 @@ def _restore(text: str, lex: Lexicon | Restorer, tone_style: str, mode: str | No
                 if run and between.strip():
                     flush()  # punctuation ends a run
                 last_end = e
+                if not plain and _DIGIT.search(w):
+                    if _L_FOR_ONE.match(w):  # 'l3' beside numbers is 13: a digit, never a word
+                        fixed = w.replace("l", "1")
+                        pieces[ln_no - 1].append((s, e, fixed))
+                        corrections.append(Correction(ln_no, s + 1, w, fixed, "ocr-digit", 0.0))
+                        run.append((s, e, None, "<num>"))
+                        continue
+                    glued = _split_glued(w, r.lex, mode)
+                    if glued:  # '26tháng' -> '26 tháng': the number stays, the word is restored
+                        k = glued
+                        pieces[ln_no - 1].append((s + k, s + k, " "))
+                        corrections.append(Correction(ln_no, s + 1, w, w[:k] + " " + w[k:], "split", 0.0))
+                        if w[0].isdigit():
+                            run.append((s, s + k, None, "<num>"))
+                            run.append((s + k, e, w[k:], ""))
+                        else:
+                            run.append((s, s + k, w[:k], ""))
+                            run.append((s + k, e, None, "<num>"))
+                        continue
+                if s in names:  # a person's name: a valid name stays, a syllable no name has may change
+                    name = names[s]
+                    if name != w:
+                        pieces[ln_no - 1].append((s, e, name))
+                        corrections.append(Correction(ln_no, s + 1, w, name, "name", 0.0))
+                    low = tone_new(name.lower())
+                    run.append((s, e, None, low if low in r.lex.ids else "<oov>"))
+                    continue
                 kind = _kind(w, r.lex)
+                if kind == "caps_near":  # one slip from a syllable: a word only to OCR without Vietnamese data
+                    kind = "word" if mode == "noisy" else "protect"
                 if kind == "protect" and mode == "noisy" and r.digit_for_letter(w):
                     kind = "word"  # 'T6', 'S6': Tesseract without Vietnamese data writes 'ổ', 'ố' as '6'
-                if kind == "word" and (list_marker or (mode == "bare" and (
-                        _DIGIT.search(w) or _MIXED_CASE.match(w)))):
-                    kind = "protect"  # 'a)', and in typed text '42a', 'TTg': codes, not misspelt words
+                if kind == "word" and (list_marker or _MIXED_CASE.match(w)):
+                    kind = "protect"  # 'a)', and 'TTg', 'TTr': codes, not misspelt words
+                if kind == "word" and mode != "noisy" and not _VOWEL.search(fold(w).upper()):
+                    kind = "protect"  # 'Km', 'kg', 'Tp': no syllable is written without a vowel
                 if kind == "number":
                     run.append((s, e, None, "<num>"))
                     continue
@@ -396,13 +554,24 @@ def _restore(text: str, lex: Lexicon | Restorer, tone_style: str, mode: str | No
                 flush()
         flush()
 
-    decoded = [_decode_run(r, run, mode) for _, run in runs]
+    extras: list[list[float] | None] = [None] * len(runs)
+    word_conf: dict[tuple[int, int], float] = {}  # (line index, word start) -> OCR confidence
+    if conf_at and r.lex.doubt:
+        for k, (li, run) in enumerate(runs):
+            ex = []
+            for s, _, w, _ in run:
+                c = _chunk_conf(conf_at, li, s)
+                if c is not None and w is not None:
+                    word_conf[(li, s)] = c
+                ex.append(r.doubt_cost(c) if c is not None and w is not None else 0.0)
+            extras[k] = ex if any(ex) else None
+    decoded = [_decode_run(r, run, mode, extra=ex) for (_, run), ex in zip(runs, extras)]
     if mode in DOC_CACHE_MODES:
-        _document_pass(r, runs, decoded, mode)
+        _document_pass(r, runs, decoded, mode, extras)
     syllables = r.lex.syllables
     stats = [0, 0]  # word tokens, known syllables after correction
-    for (li, run), best in zip(runs, decoded):
-        for (s, e, orig, _), (cand, cost, why) in zip(run, best):
+    for (li, run), best, ex in zip(runs, decoded, extras):
+        for i, ((s, e, orig, _), (cand, cost, why)) in enumerate(zip(run, best)):
             if orig is None:
                 continue
             stats[0] += 1
@@ -419,7 +588,9 @@ def _restore(text: str, lex: Lexicon | Restorer, tone_style: str, mode: str | No
                 continue  # only the tone placement differs: keep it as written
             if new != orig:
                 pieces[li].append((s, e, new))
-                corrections.append(Correction(li + 1, s + 1, orig, new, why or "diacritics", round(cost, 2)))
+                margin = r.margin(run, best, i, mode, ex[i] if ex else 0.0)
+                corrections.append(Correction(li + 1, s + 1, orig, new, why or "diacritics", round(cost, 2),
+                                              round(margin, 2), word_conf.get((li, s))))
     out_lines = []
     for line, ps in zip(lines, pieces):
         for s, e, rep in sorted(ps, reverse=True):
@@ -429,7 +600,13 @@ def _restore(text: str, lex: Lexicon | Restorer, tone_style: str, mode: str | No
     return Restored("\n".join(out_lines), tuple(corrections), stats[0], stats[1])
 
 
-def _decode_run(r: Restorer, run: list, mode: str, cache: list | None = None) -> list[tuple[str, float, str]]:
+def _chunk_conf(conf_at: dict, li: int, s: int) -> float | None:
+    """The confidence of the chunk that holds the word starting at s (a chunk may hold several)."""
+    return next((c for start, end, c in conf_at.get(li, ()) if start <= s < end), None)
+
+
+def _decode_run(r: Restorer, run: list, mode: str, cache: list | None = None,
+                extra: list[float] | None = None) -> list[tuple[str, float, str]]:
     lowers = [w.lower() if w is not None else FIXED + ctx for _, _, w, ctx in run]
     caps = [bool(w) and w[:1].isupper() and not w.isupper() for _, _, w, _ in run]
     # capitals read by Tesseract vie lose marks more often, but only in a line of capitals
@@ -438,7 +615,7 @@ def _decode_run(r: Restorer, run: list, mode: str, cache: list | None = None) ->
     modes = [mode + "_upper" if mode == "marked" and u and (
         (i > 0 and upper[i - 1]) or (i + 1 < len(upper) and upper[i + 1])) else mode
         for i, u in enumerate(upper)]
-    return r.decode(lowers, modes, caps, cache)
+    return r.decode(lowers, modes, caps, cache, extra)
 
 
 DOC_CACHE_MODES = ("bare", "noisy", "marked")
@@ -446,7 +623,7 @@ DOC_WEIGHT = 0.03  # weight of the document's own word frequencies mixed into th
 REDO_RATIO = 2     # a run is decoded again where a reading the document uses twice as often exists
 
 
-def _document_pass(r: Restorer, runs: list, decoded: list, mode: str) -> None:
+def _document_pass(r: Restorer, runs: list, decoded: list, mode: str, extras: list | None = None) -> None:
     """A word written the same way is usually the same word within one document ('phuong' is
     'phường' all through a ward's plan): runs where another reading of a word is the one the
     document mostly chose are decoded again with the document's word frequencies mixed into
@@ -470,7 +647,7 @@ def _document_pass(r: Restorer, runs: list, decoded: list, mode: str) -> None:
             if hit:
                 redo = redo or usage[_fold_lower(orig)].get(cand, 0) * REDO_RATIO < hit[1]
         if redo:
-            decoded[k] = _decode_run(r, run, mode, freqs)
+            decoded[k] = _decode_run(r, run, mode, freqs, extras[k] if extras else None)
 
 
 def _kind(w: str, lex: Lexicon) -> str:
@@ -487,23 +664,46 @@ def _kind(w: str, lex: Lexicon) -> str:
 _KIND_CACHE: dict[str, dict[str, str]] = {}
 
 
+# words of other languages that administrative documents use as they are
+_FOREIGN = frozenset("email mail website web fax hotline internet online offline zalo facebook google wifi "
+                     "video camera app covid".split())
+
+
 def _kind_uncached(w: str, lex: Lexicon) -> str:
+    """A digit is never turned into a letter (only OCR without Vietnamese data may have written
+    one for a vowel: see `digit_for_letter`); capitals that are no syllable are an acronym."""
     if _NUMBER.match(w):
         return "number"
-    digits = sum(c.isdigit() for c in w)
-    letters = sum(c.isalpha() for c in w)
-    if digits and (digits > 2 or letters == 0 or digits >= letters + 1 and len(w) > 3):
+    if _DIGIT.search(w):  # 'Điều 42a', 'A1', '3G'
         return "protect"
-    if _CODE.match(w):  # 'Điều 42a'
+    if w.lower() in _FOREIGN:
         return "protect"
     if len(w) == 1:  # initials, list markers; but 'o' -> 'ở', 'y' -> 'ý' in running text
         return "word" if w.islower() and w in lex.by_fold else "protect"
-    if w.isupper() and (w in lex.acronyms or not _VOWEL.search(fold(w).upper())
-                                        or not _could_be_word(w, lex)):
-        return "protect"
+    if w.isupper():
+        if w in lex.acronyms or not _VOWEL.search(fold(w).upper()):
+            return "protect"
+        if fold(w.lower()) not in lex.by_fold:  # PCI, VCCI, SYT: not a Vietnamese word in capitals
+            return "caps_near" if _could_be_word(w, lex) else "protect"
     if _ROMAN.match(w) and len(w) <= 4 and w not in ("I",) and w.lower() not in lex.syllables:
         return "protect"
     return "word"
+
+
+def _split_glued(w: str, lex: Lexicon, mode: str) -> int:
+    """Where a number glued to a word ('26tháng', 'năm2025') splits, or 0: the letters must be a
+    syllable of 3+ letters or carry a Vietnamese mark ('42a', 'A1', 'T6' are codes)."""
+    m = _GLUED_NUM_FIRST.match(w)
+    if m:
+        letters, k = m.group(2), len(m.group(1))
+    else:
+        m = _GLUED_NUM_LAST.match(w) if mode != "noisy" else None
+        if not m:
+            return 0
+        letters, k = m.group(1), len(m.group(1))
+    if (len(letters) >= 3 or _VIET_MARKED.search(letters)) and fold(letters.lower()) in lex.by_fold:
+        return k
+    return 0
 
 
 def _could_be_word(w: str, lex: Lexicon) -> bool:

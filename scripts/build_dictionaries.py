@@ -154,6 +154,47 @@ def place_rows(corpus: Path) -> list[tuple[str, str, str]]:
     return sorted(rows)
 
 
+def person_rows(path: Path, corpus: Path, hold_out: int) -> list[tuple[str, str, int]]:
+    """(role, lowercase name syllable, rank) of surnames and given/middle names: the hand-written
+    list in its order, then syllables of person names in the corpus ('Ông Trần Thanh Mẫn', a
+    signature line) after it, commonest first."""
+    order: dict[str, dict[str, int]] = {"surname": {}, "given": {}}
+    role = ""
+    for ln in path.read_text(encoding="utf-8").splitlines():
+        ln = ln.strip()
+        if not ln or ln.startswith("#"):
+            continue
+        if ln.startswith("["):
+            role = ln.strip("[]")
+            continue
+        for w in ln.split():
+            order[role].setdefault(tone_new(unicodedata.normalize("NFC", w)).lower(), len(order[role]))
+    sur = "|".join(sorted((w.title() for w in order["surname"]), key=len, reverse=True))
+    rx = regex.compile(r"(?:(?<=\b(?:Ông|ông|Bà|bà|[Đđ]ồng chí)\s)|^\s*)((?:" + sur
+                       + r")(?:\s\p{Lu}\p{Ll}+){1,3})(?=\s*$|\s*[,;.()])", regex.M)
+    seen: collections.Counter = collections.Counter()
+    for i, text in enumerate(corpus_texts(corpus)):
+        if hold_out and i % hold_out == 0:
+            continue
+        for m in rx.finditer(tone_new(unicodedata.normalize("NFC", text))):
+            words = m.group(1).lower().split()
+            if words[-1] in ("nội",) or any(not is_syllable_shape(w) for w in words):
+                continue
+            seen[("surname", words[0])] += 1
+            seen.update(("given", w) for w in words[1:])
+    for (r, w), _ in seen.most_common():
+        order[r].setdefault(w, len(order[r]))
+    # syllables of the names of today's units: a person may bear them too ('Điện', 'Hoằng')
+    order["place"] = {}
+    units = json.loads((corpus / "admin_units" / "units_2025.json").read_text(encoding="utf-8"))
+    for prov in units:
+        for full in [prov["FullName"]] + [w["FullName"] for w in prov.get("Wards", [])]:
+            for w in tone_new(unicodedata.normalize("NFC", full)).split():
+                if w[:1].isupper() and is_syllable_shape(w.lower()):
+                    order["place"].setdefault(w.lower(), 0)
+    return sorted((r, w, k) for r, d in order.items() for w, k in d.items())
+
+
 def write_tsv(path: Path, header: list[str], rows) -> int:
     n = 0
     with open(path, "w", encoding="utf-8", newline="\n") as f:
@@ -264,9 +305,10 @@ def main() -> None:
         for a1, b1 in zip(toks, toks[1:]):
             name_pairs[(a1, b1)] += 1
     write_tsv(out / "name_bigrams.tsv", ["w1", "w2", "count"], sorted((a1, b1, c) for (a1, b1), c in name_pairs.items()))
+    n_pers = write_tsv(out / "persons.tsv", ["role", "name", "rank"], person_rows(lists / "person_names.txt", corpus, a.hold_out))
     n_w = write_tsv(out / "words.tsv", ["word", "count"], sorted(words))
     print(f"{docs} documents: {n_syl} syllables, {n_bi} bigrams, {n_tri} trigrams, {n_acr} acronyms, "
-          f"{n_pl} places, {n_w} words -> {out}")
+          f"{n_pl} places, {n_w} words, {n_pers} person-name syllables -> {out}")
 
 
 if __name__ == "__main__":

@@ -72,7 +72,9 @@ _KEEP = regex.compile(r"[^\p{L}\p{M}]")  # everything but letters
 
 
 def _skeleton(s: str) -> str:
-    """What restoring may not change: punctuation, spacing and standalone numbers."""
+    """What restoring may not change: punctuation, spacing and standalone numbers (a number
+    glued to a word, '26tháng', may be split from it)."""
+    s = regex.sub(r"(?<=\d) (?=\p{L})|(?<=\p{L}) (?=\d)", "", s)
     return regex.sub(r"[\p{L}\p{M}\p{N}€¢©]+", lambda m: m.group() if m.group().isdigit() else "W", s)
 
 
@@ -139,3 +141,39 @@ def test_digit_for_vowel_in_ocr_without_vietnamese_data(lexicon):
     """'T6' is 'Tổ' (Tesseract eng writes 'ổ' as '6'), but a room code 'A1' stays a code."""
     out = restore("T6 chirc Hoi nghi tai phong A1 nha B2", lexicon, mode="noisy").text
     assert out == "Tổ chức Hội nghị tại phòng A1 nhà B2"
+
+
+def must_not_change():
+    with open(DATA / "restore" / "must_not_change.tsv", encoding="utf-8") as f:
+        return list(csv.DictReader(f, delimiter="\t"))
+
+
+@pytest.mark.parametrize("case", must_not_change(), ids=lambda c: c["note"] + ": " + c["text"][:30])
+def test_must_not_change(case, lexicon):
+    """Acronyms, codes, numbers and valid names come back as written (grows with every harm found)."""
+    assert restore(case["text"], lexicon).text == case["text"]
+
+
+def test_digits_never_deleted_or_turned_into_letters(lexicon):
+    res = restore("ngày 26tháng 02 năm 2025, từ l3 đến l4 giờ", lexicon)
+    assert res.text == "ngày 26 tháng 02 năm 2025, từ 13 đến 14 giờ"
+    assert {c.why for c in res.corrections} == {"split", "ocr-digit"}
+
+
+def test_acronyms_stay_but_header_capitals_are_restored(lexicon):
+    assert restore("Chỉ số PCI của tỉnh; Tờ trình TTr của Sở (UBND-SYT)", lexicon).text == \
+        "Chỉ số PCI của tỉnh; Tờ trình TTr của Sở (UBND-SYT)"
+    assert restore("UY BAN NHAN DAN TINH", lexicon).text == "ỦY BAN NHÂN DÂN TỈNH"
+
+
+def test_person_names(lexicon):
+    """A valid name stays ('Lê Vân' is not 'Lê Văn'); a signature line's surname that no
+    surname is becomes the one OCR misread."""
+    assert restore("Ông Lê Vân, Phó Chủ tịch", lexicon).text == "Ông Lê Vân, Phó Chủ tịch"
+    assert restore("Nguyên Hoằng Giang", lexicon).text.startswith("Nguyễn ")
+
+
+def test_real_word_mark_errors(lexicon):
+    """Valid syllables with a mark Tesseract vie misreads, fixed by the language model."""
+    assert restore("Sở Kê hoạch và Đầu tư", lexicon).text == "Sở Kế hoạch và Đầu tư"
+    assert restore("hỗ sơ đề nghị", lexicon).text == "hồ sơ đề nghị"
