@@ -18,20 +18,18 @@ def apply_layout(rec: PlanRecord, pages: list[PageResult], fix: Callable[[str], 
     """The record with header and signature fields read from the page zones where the pages
     carry word boxes; every field gets evidence, doubtful ones a review flag."""
     lay = layout.analyse(pages) if gaz is not None else None
-    if lay is None:
+    if lay is None or gaz is None:
         return _text_evidence(rec, text_source)
     vals = fields.read_fields(lay, fix or (lambda t: t), gaz, known)
+    if not any(v.value for v in vals.values()):
+        return _text_evidence(rec, text_source)  # no zone found: the page is not laid out as Decree 30
     updates: dict[str, object] = {}
     evidence: list[Evidence] = []
     review: list[ReviewFlag] = []
     for f in HEADER_FIELDS + ("admin_unit_level", "admin_unit_name"):
         v = vals.get(f)
-        if v is None:
-            old = getattr(rec, f)
-            if f in ("number", "date") and old:
-                updates[f] = "" if f == "number" else str(old)[:7]
-                review.append(ReviewFlag(f, Reason.LOW_CONFIDENCE.value))
-            elif old and f in HEADER_FIELDS:
+        if v is None:  # its zone was not found: the flattened text's value stands, to be checked
+            if getattr(rec, f) and f in HEADER_FIELDS:
                 review.append(ReviewFlag(f, Reason.LOW_CONFIDENCE.value))
                 evidence.append(Evidence(f, pages[0].page if pages else 1, None, None, Source.OCR.value))
             continue

@@ -14,7 +14,7 @@ from .records import PlanRecord, Section
 
 SCALARS = ["source", "pages", "text_source", "issuer", "admin_unit_level", "admin_unit_name", "doc_type",
            "number", "symbol", "place", "date", "title", "event_time", "event_month", "event_location",
-           "expected_attendees", "funding", "signer_authority", "signer_position", "signer_name"]
+           "expected_attendees", "funding", "signer_authority", "signer_position", "signer_name", "signed_at"]
 LISTS = ["purposes", "requirements", "participants", "recipients", "warnings"]
 SEP = " | "
 
@@ -31,6 +31,7 @@ def plans_row(r: PlanRecord) -> dict:
     row["ocr_confidence"] = r.quality.ocr_confidence
     row["dictionary_coverage"] = r.quality.dictionary_coverage
     row["corrections"] = r.quality.corrections
+    row["review"] = SEP.join(f"{f.field} ({f.reason})" for f in r.review)
     return row
 
 

@@ -174,7 +174,7 @@ def rule_issuer(lines: list[str], gaz: Gazetteer) -> tuple[str, str, str]:
             return f"Văn phòng {head} {level} {place}", level, place
         return f"{org_case(lower, body)} {level} {place}", level, place
     body = body_kind(joined, gaz)
-    if body:
+    if body and not (m or _HDND.match(joined)):  # a council or committee names its unit: no unit, no issuer
         return org_case(joined, body), "", ""
     return "", "", ""
 
@@ -387,9 +387,10 @@ def read_fields(lay: DocLayout, fix: Fix, gaz: Gazetteer, known: Callable[[str],
         regex.match(r"^\W*s[o06]\S{0,2}\s*[:;.,]?", folded(s.text)) or regex.search(r"/\s*[\p{Lu}Đ]{1,6}\s*-", s.text))), -1)
     issuer_segs = left[:so_i] if so_i >= 0 else [s for s in left if is_caps_line(s.text)]
     issuer, level, unit = rule_issuer(_lines(issuer_segs, fix), gaz)
-    out["issuer"] = _val("issuer", issuer, issuer_segs, "" if issuer else Reason.MISSING.value)
-    out["admin_unit_level"] = Value("admin_unit_level", level)
-    out["admin_unit_name"] = Value("admin_unit_name", unit)
+    if issuer_segs:  # without issuer lines the flattened text's values stand (document.py)
+        out["issuer"] = _val("issuer", issuer, issuer_segs, "" if issuer else Reason.MISSING.value)
+        out["admin_unit_level"] = Value("admin_unit_level", level)
+        out["admin_unit_name"] = Value("admin_unit_name", unit)
     if so_i >= 0:
         so = left[so_i]
         number, symbol, sure = rule_number_symbol(so.text)
@@ -401,17 +402,24 @@ def read_fields(lay: DocLayout, fix: Fix, gaz: Gazetteer, known: Callable[[str],
         out["number"] = _val("number", number, [so], reason)
         out["symbol"] = _val("symbol", symbol, [so], "" if symbol else Reason.MISSING.value)
         vv = left[so_i + 1:]
-    else:
+    elif left:
         out["number"] = Value("number", "", reason=Reason.MISSING.value)
         out["symbol"] = Value("symbol", "", reason=Reason.MISSING.value)
+        vv = []
+    else:
         vv = []
     date_seg = next((s for s in right if _DATE.search(s.text)), None)
     if date_seg is not None:
         place_raw, day, month, year = rule_place_date(date_seg.text)
         place_fixed = rule_place_date(_lines([date_seg], fix)[0])[0] or place_raw
+        prefix = regex.match(r"^(?:TP|TX|TT|P|X|Q|H)\.\s*", place_fixed)  # 'P. Lê Thanh Nghị' as written
+        if prefix:
+            place_fixed, place_raw = place_fixed[prefix.end():], regex.sub(r"^\S+\.\s*", "", place_raw)
         place = match_place(place_fixed, gaz) or match_place(place_raw, gaz)
         if not place and unit and fuzz.ratio(key(place_raw), key(unit)) >= 80:
             place = unit
+        if place and prefix:
+            place = prefix.group(0).strip() + " " + place
         out["place"] = _val("place", place, [date_seg], "" if place else Reason.LOW_CONFIDENCE.value)
         dw = {folded(w.text): w for w in date_seg.words}
         date = iso_date(year, month, day)
@@ -424,6 +432,8 @@ def read_fields(lay: DocLayout, fix: Fix, gaz: Gazetteer, known: Callable[[str],
         out["date"] = _val("date", date, [date_seg], reason)
         del dw
     title_segs = list(lay.get(Zone.TITLE))
+    if not title_segs and not left:
+        return out | _signature_fields(lay, fix, gaz, known)
     kind = rule_kind(title_segs[0].text) if title_segs else ""
     symbol = out["symbol"].value if "symbol" in out else ""
     if kind:
@@ -447,7 +457,14 @@ def read_fields(lay: DocLayout, fix: Fix, gaz: Gazetteer, known: Callable[[str],
     else:
         reason = "" if title else Reason.MISSING.value
     out["title"] = _val("title", title, kept, reason)
-    # signature
+    return out | _signature_fields(lay, fix, gaz, known)
+
+
+def _signature_fields(lay: DocLayout, fix: Fix, gaz: Gazetteer, known: Callable[[str], bool]) -> dict[str, Value]:
+    """Authority, position, name and recipients from the signature page's zones."""
+    out: dict[str, Value] = {}
+    if not lay.get(Zone.SIGNATURE) and not lay.get(Zone.RECIPIENTS):
+        return out
     sig = [s for s in lay.get(Zone.SIGNATURE) if strip_noise(s.text)]
     sig_lines = [strip_noise(x) for x in _lines(sig, fix)]
     authority, position, pi, after = rule_signature(sig_lines, gaz)

@@ -112,6 +112,7 @@ _SO = regex.compile(r"^s[o06][:;.,]?(?:\s|$|\d|:)")
 _DATE = regex.compile(r"ngay.{0,12}thang.{0,12}nam\s*\d{4}|,\s*ngay\b")
 _RECIP = regex.compile(r"^[*_\s]*n[o0]i\s*nh[a-z]{1,3}\b\s*[:;.]?\s*$|^[*_\s]*n[o0]i\s*nhan\b")
 _SIGNED_STAMP = regex.compile(r"ky\s*boi|thoi\s*gian\s*ky|co\s*quan\s*:|@|\+07|\d{2}[.:]\d{2}[.:]\d{2}")
+_AUTH_OR_TITLE = regex.compile(r"\b(?:TM|KT|TL|TUQ)\s*\.|CH[ỦU]\s*T[ỊI]CH|GI[ÁA]M\s*Đ[ỐO]C|TR[ƯU][ỞO]NG|TH[ỨU]\s*TR|CH[ÁA]NH\s*V")
 _ATTACHED = regex.compile(r"^du\s*thao$|^du\s*thao\b")
 
 
@@ -170,14 +171,18 @@ def header_zones(page: PageResult) -> dict[Zone, tuple[Segment, ...]]:
     row_top = min((s.box[1] for s in motto), default=None)
     if row_top is None:
         so0 = next((s for s in top if _SO.match(folded(s.text)) and s.cx < centre), None)
-        if so0 is None:
-            return {}
-        row_top = so0.box[1] - 4 * lh
+        d0 = next((s for s in top if _DATE.search(folded(s.text)) and s.box[2] > centre), None)
+        if so0 is None and d0 is None:  # no header row: the kind and title may still be there
+            title, cut = title_segments(segs, width, centre, lh)
+            return {Zone.TITLE: tuple(title)} | ({Zone.TITLE_CUT: ()} if cut else {})
+        row_top = min(s.box[1] for s in (so0, d0) if s is not None) - 4 * lh
     near = [s for s in top if row_top - 0.5 * lh <= s.box[1] <= row_top + 9 * lh]
     so = next((s for s in near if _SO.match(folded(s.text)) and s.cx < centre), None)
     date = next((s for s in near if _DATE.search(folded(s.text)) and s.box[2] > centre), None)
     anchors = [s for s in (so, date) if s is not None]
-    row_bottom = max((s.box[3] for s in anchors), default=max(s.box[3] for s in motto) + 2 * lh)
+    if not anchors and not motto:
+        return {}
+    row_bottom = max((s.box[3] for s in anchors), default=max((s.box[3] for s in motto), default=row_top) + 2 * lh)
     left, right = [], []
     for s in segs:
         if s.box[1] < row_top - 0.5 * lh or s.box[1] > row_bottom - 0.3 * lh:
@@ -278,7 +283,7 @@ def _trim_left(s: Segment, mid: float, tol: float, lh: float) -> Segment | None:
     return None
 
 
-def sign_zones(page: PageResult, after_y: int = 0) -> dict[Zone, tuple[Segment, ...]]:
+def sign_zones(page: PageResult, after_y: int = 0, from_top: bool = False) -> dict[Zone, tuple[Segment, ...]]:
     """The last page of the document proper: 'Nơi nhận' and its items on the left, the
     signature block on the right, from the closing line or 'Nơi nhận' down to the page end
     or an attached document's header."""
@@ -294,6 +299,8 @@ def sign_zones(page: PageResult, after_y: int = 0) -> dict[Zone, tuple[Segment, 
     if start is None:
         close = [s for s in segs if regex.search(r"\./\.\s*$", s.text)]
         start = close[-1].box[3] if close else None
+    if start is None and from_top:
+        start = segs[0].box[1] + 3 * lh
     if start is None:
         return {}
     for s in segs:
@@ -345,6 +352,13 @@ def analyse(pages: list[PageResult]) -> DocLayout | None:
     sign_page = 0
     if si >= 0:
         sz = sign_zones(ocr[si])
+        if not any(_AUTH_OR_TITLE.search(s.text) for s in sz.get(Zone.SIGNATURE, ())) and si + 1 < len(ocr):
+            # the signature block ran on to the next page (recipients and block laid out one after the other)
+            nz = sign_zones(ocr[si + 1], from_top=True)
+            top = [s for s in nz.get(Zone.SIGNATURE, ()) if s.box[1] < nz[Zone.SIGNATURE][0].box[1] + 8 * _line_h(list(nz[Zone.SIGNATURE]))] \
+                if nz.get(Zone.SIGNATURE) else []
+            if any(_AUTH_OR_TITLE.search(s.text) for s in top):
+                sz[Zone.SIGNATURE] = tuple(top)
         if sz.get(Zone.SIGNATURE) or sz.get(Zone.RECIPIENTS):
             zones.update(sz)
             sign_page = ocr[si].page

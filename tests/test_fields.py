@@ -1,0 +1,188 @@
+"""Header and signature rules (fields.py) and zones (layout.py): each rule on its docstring
+examples, and whole recorded pages of real scans (Tesseract word boxes kept as JSON)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline import fields, gazetteer, layout
+from pipeline.document import apply_layout
+from pipeline.records import PageResult, PlanRecord, Word
+
+DATA = Path(__file__).parent / "data" / "layout"
+
+
+@pytest.fixture(scope="module")
+def gaz():
+    return gazetteer.load()
+
+
+def recorded(name: str) -> list[PageResult]:
+    d = json.loads((DATA / f"{name}.json").read_text(encoding="utf-8"))
+    return [PageResult(p["page"], "", tuple(Word(*w) for w in p["words"]), 80.0, "recorded",
+                       width=p["width"], height=p["height"]) for p in d["pages"]]
+
+
+def read(name: str, gaz) -> dict[str, object]:
+    lay = layout.analyse(recorded(name))
+    assert lay is not None
+    vals = fields.read_fields(lay, lambda t: t, gaz, lambda w: True)
+    return {k: v.value for k, v in vals.items()} | {"_reasons": {k: v.reason for k, v in vals.items()}}
+
+
+# ---------------------------------------------------------------- small rules
+
+@pytest.mark.parametrize("text, expected", [
+    ("Số: 129/KH-UBND", ("129", "KH-UBND", True)),
+    ("Số: 84 /TTr -UBND", ("84", "TTr-UBND", True)),
+    ("Số: # /CT-UBND", ("", "CT-UBND", False)),
+    ("Số: /KH-UBND", ("", "KH-UBND", True)),
+    ("Số: l76 /QĐ-UBND", ("176", "QĐ-UBND", False)),
+    ("só: ¿06 /QĐ-UBND", ("", "QĐ-UBND", False)),
+    ("Số: 350 /QĐÐ-UBND", ("350", "QĐ-UBND", True)),
+    ("Số: 507 /UBND-KGVX", ("507", "UBND-KGVX", True)),
+])
+def test_number_symbol(text, expected):
+    assert fields.rule_number_symbol(text) == expected
+
+
+@pytest.mark.parametrize("parts, expected", [
+    (("2025", "01", "06"), "2025-01-06"),
+    (("2025", "01", "#"), "2025-01"),
+    (("2025", "02", "30"), "2025-02"),  # no 30 February
+    (("2025", "Ø†", "2#"), "2025"),
+    (("20l8", "3", "20"), ""),
+])
+def test_iso_date(parts, expected):
+    assert fields.iso_date(*parts) == expected
+
+
+def test_place_date_keeps_year_when_day_is_ink():
+    assert fields.rule_place_date("Quảng Ngãi, ngày 2# thángØ† năm 2021") == ("Quảng Ngãi", "2#", "Ø†", "2021")
+
+
+@pytest.mark.parametrize("lines, issuer", [
+    (["ỦY BAN NHÂN DÂN", "TỈNH QUẢNG NGÃI"], "Ủy ban nhân dân tỉnh Quảng Ngãi"),
+    (["ỦY BAN NHÂN DÂN", "TĨNH QUANG NGAI"], "Ủy ban nhân dân tỉnh Quảng Ngãi"),  # marks lost
+    (["ỦY BANNHÂN DÂN ˆ", "TỈNH HÒA BÌNH"], "Ủy ban nhân dân tỉnh Hòa Bình"),
+    (["UBND TỈNH LÀO CAI", "SỞ Y TẾ"], "Sở Y tế tỉnh Lào Cai"),
+    (["HĐND TỈNH HƯNG YÊN", "VĂN PHÒNG"], "Văn phòng HĐND tỉnh Hưng Yên"),
+    (["BỘ TƯ PHÁP"], "Bộ Tư pháp"),
+    (["BỘ LAO ĐỘNG - THƯƠNG BINH", "VÀ XÃ HỘI"], "Bộ Lao động - Thương binh và Xã hội"),
+    (["ỦY BAN NHÂN DÂN", "THÀNH PHỐ HÀ NỘI", "TRUNG TÂM PHỤC VỤ", "HÀNH CHÍNH CÔNG"],
+     "Trung tâm Phục vụ hành chính công thành phố Hà Nội"),
+    (["ỦY BAN NHÂN DÂN", "TỈNH KHÔNG CÓ THẬT"], ""),  # no such unit: empty, not a guess
+    (["CỘNG HÒA XÃ HỘI CHỦ NGHĨA"], ""),
+])
+def test_issuer(gaz, lines, issuer):
+    assert fields.rule_issuer(lines, gaz)[0] == issuer
+
+
+def test_place_spelling(gaz):
+    assert fields.match_place("THANH HÓA", gaz) == "Thanh Hóa"  # the document's, not 'Thanh Hoá'
+    assert fields.match_place("LÂM ĐÒNG", gaz) == "Lâm Đồng"     # an OCR slip on a known unit
+    assert fields.match_place("Đã Lập", gaz) == ""
+
+
+@pytest.mark.parametrize("line, kind", [
+    ("CHỈ THỊ", "Chỉ thị"), ("CHÍ THỊ", "Chỉ thị"), ("QUYÉT ĐỊNH", "Quyết định"),
+    ("TỜ TRÌNH", "Tờ trình"), ("Về việc tăng cường", ""), ("CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH", ""),
+])
+def test_kind(line, kind):
+    assert fields.rule_kind(line) == kind
+
+
+@pytest.mark.parametrize("title, fixed", [
+    (",Vêviệc triển khai", "Về việc triển khai"),
+    ("và việc miễn nhiệm", "Về việc miễn nhiệm"),
+    ("'Về việc công bố", "Về việc công bố"),
+    ("V/V công bố", "V/v công bố"),
+    ("Công bố Danh mục", "Công bố Danh mục"),
+])
+def test_title_start(title, fixed):
+    assert fields.rule_title_start(title) == fixed
+
+
+@pytest.mark.parametrize("lines, expected", [
+    (["TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH", "Trần Văn A"], ("TM. KT.", "Phó Chủ tịch")),
+    (["KT. CHỦ TỊCH", "PHO CHU TỊCH"], ("KT.", "Phó Chủ tịch")),
+    (["KT. CHỦ TỊCH", "ĐỂ CHỦ TỊCH"], ("KT.", "Phó Chủ tịch")),  # seal over 'PHÓ'
+    (["KT. CHÁNH VĂN PHÒNG", "PHÓ CHÁNH VĂN PHÒNG"], ("KT.", "Phó Chánh Văn phòng")),
+    (["CHỦ TỊCH", "ZZDÌ"], ("", "Chủ tịch")),
+    (["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"], ("TM.", "Chủ tịch")),
+    (["TOỢẠỢYYXNR"], ("", "")),
+])
+def test_signature(gaz, lines, expected):
+    authority, position, _, _ = fields.rule_signature(lines, gaz)
+    assert (authority, position) == expected
+
+
+def test_name(gaz):
+    ok = lambda w: True  # noqa: E731
+    assert fields.rule_name("Trần Hoàng Tuấn", gaz, ok) == "Trần Hoàng Tuấn"
+    assert fields.rule_name("ạm Trường Thọ", gaz, ok) == ""  # a seal over the first letters
+    assert fields.rule_name("CHỦ TỊCH", gaz, ok) == ""
+    assert fields.rule_name("Quảng Ngãi", gaz, ok) == ""  # no surname
+
+
+# ---------------------------------------------------------------- recorded real pages
+
+def test_one_page_submission(gaz):
+    v = read("submission_one_page", gaz)
+    assert v["issuer"] == "Ủy ban nhân dân tỉnh Quảng Ngãi"
+    assert v["symbol"] == "TTr-UBND" and v["number"] == ""  # ink, left for review
+    assert v["_reasons"]["number"] == "handwriting"
+    assert v["doc_type"] == "Tờ trình"
+    assert v["title"].startswith("Về việc miễn nhiệm") and v["title"].endswith("nhiệm kỳ 2021 - 2026")
+    assert (v["signer_authority"], v["signer_position"]) == ("KT.", "Phó Chủ tịch")
+    assert v["recipients"][0] == "Như trên" and v["recipients"][-1] == "Lưu: VT,NC(Vi16)"
+    assert len(v["recipients"]) == 10
+    # the digital-signature stamp's text is in no field
+    assert all("Ký bởi" not in str(x) and "Công báo" not in str(x) for x in v.values())
+
+
+def test_margin_stamp_beside_title(gaz):
+    v = read("directive_margin_stamp", gaz)
+    assert v["title"] == "Về việc tăng cường công tác thi hành án hành chính trên địa bàn tỉnh Quảng Ngãi"
+    assert v["number"] == ""  # the stamp's own number never becomes the document's
+    assert len(v["recipients"]) == 15 and v["recipients"][0] == "Phó Thủ tướng TT Trương Hòa Bình (báo cáo)"
+
+
+def test_title_cut_under_stamp_is_flagged_not_guessed(gaz):
+    v = read("directive_title_under_stamp", gaz)
+    assert v["title"] == "" and v["_reasons"]["title"] == "seal"
+
+
+def test_attached_draft_does_not_replace_signer(gaz):
+    v = read("submission_attached_draft", gaz)
+    assert v["symbol"] == "TTr-UBND"
+    assert (v["signer_authority"], v["signer_position"]) == ("TM.", "Chủ tịch")
+    assert v["signer_name"] in ("", "Nguyễn Hoàng Giang")  # never the draft's signer
+
+
+def test_ministry_decision(gaz):
+    v = read("ministry_decision", gaz)
+    assert v["issuer"] == "Bộ Lao động - Thương binh và Xã hội"
+    assert v["place"] == "Hà Nội" and v["symbol"] == "QĐ-BLĐTBXH"
+    assert v["title"].endswith("do Bộ Lao động - Thương binh và Xã hội ban hành")
+    assert "BỘ TRƯỞNG" not in v["title"]
+
+
+def test_apply_layout_gives_evidence_and_review(gaz):
+    pages = recorded("submission_one_page")
+    rec = apply_layout(PlanRecord(source="x", number="04", date="2025-01-06"), pages, None, gaz,
+                       lambda w: True, "ocr")
+    d = rec.to_dict()
+    assert d["number"] == "" and {"field": "number", "reason": "handwriting"} in d["review"]
+    ev = d["evidence"]["issuer"]
+    assert ev["page"] == 1 and ev["source"] == "ocr" and len(ev["box"]) == 4 and ev["confidence"] > 50
+    x0, y0, x1, y1 = ev["box"]
+    assert x1 < pages[0].width / 2 and y1 < pages[0].height / 5  # the top-left corner
+
+
+def test_text_input_keeps_text_values(gaz):
+    rec = apply_layout(PlanRecord(source="x", issuer="Ủy ban nhân dân xã A", number="5"), [], None, gaz,
+                       lambda w: True, "text")
+    assert rec.number == "5" and rec.to_dict()["evidence"]["issuer"]["source"] == "text"
