@@ -5,28 +5,36 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Callable
 
-from . import fields, layout
+from . import fields, layout, numberdate
 from .gazetteer import Gazetteer
-from .records import Evidence, PageResult, PlanRecord, Reason, ReviewFlag, Source
+from .records import Evidence, PageResult, PlanRecord, Reading, Reason, ReviewFlag, Source
 
 HEADER_FIELDS = ("issuer", "doc_type", "number", "symbol", "place", "date", "title",
                  "signer_authority", "signer_position", "signer_name", "recipients")
 
 
 def apply_layout(rec: PlanRecord, pages: list[PageResult], fix: Callable[[str], str] | None,
-                 gaz: Gazetteer | None, known: Callable[[str], bool], text_source: str) -> PlanRecord:
+                 gaz: Gazetteer | None, known: Callable[[str], bool], text_source: str,
+                 signed_at: str = "", given: dict[str, int] | None = None) -> PlanRecord:
     """The record with header and signature fields read from the page zones where the pages
-    carry word boxes; every field gets evidence, doubtful ones a review flag."""
+    carry word boxes; every field gets evidence, doubtful ones a review flag. `signed_at` is the
+    PDF's own signing time ('' to take it from a stamp read on page 1)."""
+    first = next((p for p in pages if not p.error), None)
+    by = {r.field: r for r in first.readings} if first is not None else {}
+    if not signed_at and "signed_at" in by:
+        signed_at = by["signed_at"].text
+    rec = replace(rec, signed_at=signed_at)
     lay = layout.analyse(pages) if gaz is not None else None
     if lay is None or gaz is None:
         return _text_evidence(rec, text_source)
-    vals = fields.read_fields(lay, fix or (lambda t: t), gaz, known)
+    vals = fields.read_fields(lay, fix or (lambda t: t), gaz, known, given)
     if not any(v.value for v in vals.values()):
         return _text_evidence(rec, text_source)  # no zone found: the page is not laid out as Decree 30
+    vals = _number_and_date(vals, by, signed_at)
     updates: dict[str, object] = {}
     evidence: list[Evidence] = []
     review: list[ReviewFlag] = []
-    for f in HEADER_FIELDS + ("admin_unit_level", "admin_unit_name"):
+    for f in HEADER_FIELDS + ("admin_unit_level", "admin_unit_name"):  # '_date_parts' is internal
         v = vals.get(f)
         if v is None:  # its zone was not found: the flattened text's value stands, to be checked
             if getattr(rec, f) and f in HEADER_FIELDS:
@@ -41,6 +49,29 @@ def apply_layout(rec: PlanRecord, pages: list[PageResult], fix: Callable[[str], 
     if "signer_name" in vals and not vals["signer_name"].value and rec.signer_name:
         pass  # the flattened text's guess is not kept: a seal or scribble is over the name
     return replace(rec, **updates, evidence=tuple(evidence), review=tuple(review))
+
+
+def _number_and_date(vals: dict[str, fields.Value], by: dict[str, Reading], signed_at: str) -> dict[str, fields.Value]:
+    """Number and date decided with the page-image readings (handwriting, re-read print) and the
+    signing time (numberdate.py); the evidence box becomes the reading's where one decided."""
+    out = dict(vals)
+    if "number" in vals:
+        v = vals["number"]
+        number, why = numberdate.decide_number(str(v.value), by.get("number"))
+        r = by.get("number")
+        src = r.source if r is not None and number and number == r.text else v.source
+        out["number"] = replace(v, value=number, reason=why or ("" if number else v.reason),
+                                source=Source.HANDWRITING.value if src == "handwriting" else src,
+                                box=r.box if r is not None and src == "handwriting" else v.box)
+    if "_date_parts" in vals and "date" in vals:
+        year, month, day = vals["_date_parts"].value  # type: ignore[misc]
+        v = vals["date"]
+        date, why = numberdate.decide_date(year, month, day, by.get("day"), signed_at, by.get("month"))
+        r = by.get("day")
+        hand = r is not None and r.source == "handwriting" and len(date) == 10 and not day
+        out["date"] = replace(v, value=date, reason=why,
+                              source=Source.HANDWRITING.value if hand else v.source)
+    return out
 
 
 def _text_evidence(rec: PlanRecord, text_source: str) -> PlanRecord:

@@ -8,13 +8,13 @@ lost document, an empty one a look. Each rule is a small function with a docstri
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Mapping
 
 import regex
 from rapidfuzz import fuzz
 
 from .gazetteer import Gazetteer, key
-from .lexicon import tone_new
+from .lexicon import fold, shape, tone_count, tone_new
 from .layout import DocLayout, Segment, Zone, box_union, folded, mean_conf
 from .records import Reason
 
@@ -319,9 +319,11 @@ def match_position(line: str, gaz: Gazetteer, principal: str = "") -> str:
 _NAME_WORD = regex.compile(r"^[\p{Lu}][\p{Ll}\p{M}]+$")
 
 
-def rule_name(line: str, gaz: Gazetteer, known: Callable[[str], bool]) -> str:
+def rule_name(line: str, gaz: Gazetteer, known: Callable[[str], bool], given: Mapping[str, int] | None = None) -> str:
     """'Trần Hoàng Tuấn' -> itself; 'ạm Trường Thọ' (a seal over the first letters) -> '':
-    two to five capitalised syllables, the first a Vietnamese surname."""
+    two to five capitalised syllables, the first a Vietnamese surname. With a list of given
+    names, a syllable that is none but differs by its marks from exactly one that is, is that
+    one: 'Trần Hoàng Tuần' -> 'Trần Hoàng Tuấn' (Tesseract swaps grave and acute on scans)."""
     words = strip_noise(line).split()
     if not 2 <= len(words) <= 5:
         return ""
@@ -329,6 +331,16 @@ def rule_name(line: str, gaz: Gazetteer, known: Callable[[str], bool]) -> str:
         return ""
     if words[0] not in gaz.surnames:
         return ""
+    if given:
+        for i, w in enumerate(words[1:], 1):
+            lw = w.lower()
+            if lw in given:
+                continue
+            alts = [g for g in given if g != lw and fold(g) == fold(lw) and len(g) == len(lw)]
+            if len(alts) > 1:  # OCR swaps one tone mark for another more than it invents one
+                alts = [g for g in alts if shape(g) == shape(lw) and bool(tone_count(g)) == bool(tone_count(lw))]
+            if len(alts) == 1:
+                words[i] = cap_first(alts[0])
     return " ".join(words)
 
 
@@ -378,8 +390,10 @@ def _lines(segs: tuple[Segment, ...] | list[Segment], fix: Fix) -> list[str]:
     return fixed if len(fixed) == len(raw) else raw
 
 
-def read_fields(lay: DocLayout, fix: Fix, gaz: Gazetteer, known: Callable[[str], bool]) -> dict[str, Value]:
-    """Every header and signature field the zones give, by field name."""
+def read_fields(lay: DocLayout, fix: Fix, gaz: Gazetteer, known: Callable[[str], bool],
+                given: Mapping[str, int] | None = None) -> dict[str, Value]:
+    """Every header and signature field the zones give, by field name; `given` ranks given-name
+    syllables (lexicon.persons['given']) for the signer's name."""
     out: dict[str, Value] = {}
     left = list(lay.get(Zone.HEADER_LEFT))
     right = list(lay.get(Zone.HEADER_RIGHT))
@@ -430,10 +444,12 @@ def read_fields(lay: DocLayout, fix: Fix, gaz: Gazetteer, known: Callable[[str],
         elif len(date) < 10:
             reason = Reason.HANDWRITING.value if len(date) == 7 else Reason.LOW_CONFIDENCE.value
         out["date"] = _val("date", date, [date_seg], reason)
+        printed_day = day if regex.fullmatch(r"\d{1,2}", day) and day_conf >= PRINTED_CONF else ""
+        out["_date_parts"] = Value("_date_parts", (year, month, printed_day))
         del dw
     title_segs = list(lay.get(Zone.TITLE))
     if not title_segs and not left:
-        return out | _signature_fields(lay, fix, gaz, known)
+        return out | _signature_fields(lay, fix, gaz, known, given)
     kind = rule_kind(title_segs[0].text) if title_segs else ""
     symbol = out["symbol"].value if "symbol" in out else ""
     if kind:
@@ -457,10 +473,11 @@ def read_fields(lay: DocLayout, fix: Fix, gaz: Gazetteer, known: Callable[[str],
     else:
         reason = "" if title else Reason.MISSING.value
     out["title"] = _val("title", title, kept, reason)
-    return out | _signature_fields(lay, fix, gaz, known)
+    return out | _signature_fields(lay, fix, gaz, known, given)
 
 
-def _signature_fields(lay: DocLayout, fix: Fix, gaz: Gazetteer, known: Callable[[str], bool]) -> dict[str, Value]:
+def _signature_fields(lay: DocLayout, fix: Fix, gaz: Gazetteer, known: Callable[[str], bool],
+                      given: Mapping[str, int] | None = None) -> dict[str, Value]:
     """Authority, position, name and recipients from the signature page's zones."""
     out: dict[str, Value] = {}
     if not lay.get(Zone.SIGNATURE) and not lay.get(Zone.RECIPIENTS):
@@ -474,7 +491,7 @@ def _signature_fields(lay: DocLayout, fix: Fix, gaz: Gazetteer, known: Callable[
                                   "" if position else (Reason.SEAL.value if lay.sign_page in seal_pages else Reason.MISSING.value))
     name, name_seg = "", None
     for j in range(len(sig) - 1, max(after, 0) - 1, -1):
-        cand = rule_name(sig_lines[j], gaz, known)
+        cand = rule_name(sig_lines[j], gaz, known, given)
         if cand:
             name, name_seg = cand, sig[j]
             break

@@ -186,3 +186,15 @@ def test_text_input_keeps_text_values(gaz):
     rec = apply_layout(PlanRecord(source="x", issuer="Ủy ban nhân dân xã A", number="5"), [], None, gaz,
                        lambda w: True, "text")
     assert rec.number == "5" and rec.to_dict()["evidence"]["issuer"]["source"] == "text"
+
+
+def test_name_tone_swap(gaz):
+    """A given name OCR read with the wrong tone mark, when only one given name fits."""
+    from pipeline import lexicon
+    lx = lexicon.load()
+    given = lx.persons.get("given", {})
+    ok = lambda w: w in lx.syllables  # noqa: E731
+    assert fields.rule_name("Trần Hoàng Tuần", gaz, ok, given) == "Trần Hoàng Tuấn"
+    assert fields.rule_name("Nguyễn Hoằng Giang", gaz, ok, given) == "Nguyễn Hoàng Giang"
+    for keep in ("Lê Vân", "Trần Ngọc Căng", "Nguyễn Văn Tuân", "Bùi Thị Quỳnh Vân"):
+        assert fields.rule_name(keep, gaz, ok, given) == keep
