@@ -386,14 +386,19 @@ class Runner:
         from . import document, gazetteer
         if getattr(self, "_gaz", None) is None:
             self._gaz = gazetteer.load()
+        signed = ""
+        if rec.source.lower().endswith(".pdf"):
+            from .signing import signed_at_from_pdf
+            signed = signed_at_from_pdf(self.input_dir / rec.source)
         if lexicon is not None and text_source == "ocr":
             from .restore import restore
 
             def fix(t: str) -> str:
                 return restore(t, lexicon).text
             syl = lexicon.syllables
-            return document.apply_layout(rec, pages, fix, self._gaz, lambda w: w in syl, text_source)
-        return document.apply_layout(rec, pages, None, self._gaz, lambda w: True, text_source)
+            return document.apply_layout(rec, pages, fix, self._gaz, lambda w: w in syl, text_source, signed,
+                                         lexicon.persons.get("given", {}))
+        return document.apply_layout(rec, pages, None, self._gaz, lambda w: True, text_source, signed)
 
     # ------------------------------------------------------------ the run
     def run(self) -> Summary:
