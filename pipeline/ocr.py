@@ -1,8 +1,10 @@
 """The unit of OCR work: one page of a PDF or image file in, one PageResult out.
 
 Runs in worker processes (local pool or Dask workers); never raises, a failure is the
-page's `error`. Poor pages get a second try: orientation fixed by OSD, another page
-segmentation mode; the better result is kept and the engine string says which was used.
+page's `error`. The page is prepared first (imageprep: kind, deskew, seals); blank pages are
+not read, near-blank pages are read once. A poor text page gets at most one second try
+(turned upright by OSD, or another page segmentation mode); the better result is kept and
+the engine string says which was used.
 """
 from __future__ import annotations
 
@@ -12,9 +14,9 @@ from pathlib import Path
 
 from PIL import Image
 
-from . import pageread, poppler, tesseract
+from . import imageprep, pageread, poppler, tesseract
 from .errors import VnplansError
-from .records import PageResult, Word
+from .records import PageResult, Reading, Word
 
 Image.MAX_IMAGE_PIXELS = 100_000_000  # pages of more than twice this are refused as decompression bombs
 MAX_SIDE = 12_000  # pixels; larger pages are scaled down before OCR
@@ -41,8 +43,8 @@ class PageTask:
 
 
 def load_image(task: PageTask) -> tuple[Image.Image, int]:
-    """The page image and its resolution: a scanned PDF page's own image when it is the whole
-    page, else the page rendered at the settings' dpi; image files as they are."""
+    """The page image ('L' or 'RGB') and its resolution: a scanned PDF page's own image when it
+    is the whole page, else the page rendered at the settings' dpi; image files as they are."""
     dpi = task.settings.dpi
     if task.kind == "pdf":
         own = poppler.embedded_page_image(Path(task.path), task.page, task.settings.timeout)
@@ -61,8 +63,6 @@ def load_image(task: PageTask) -> tuple[Image.Image, int]:
             raise VnplansError(f"unreadable image: {e}") from e
     if img.mode not in ("L", "RGB"):
         img = img.convert("RGB") if img.mode in ("RGBA", "P", "CMYK") else img.convert("L")
-    if img.mode == "RGB":
-        img = img.getchannel("R")  # red seals fade to white; black print and blue ink stay dark
     if task.kind == "image":
         xdpi = img.info.get("dpi", (0, 0))[0]
         dpi = int(xdpi) if xdpi and 70 <= xdpi <= 1200 else dpi
@@ -73,21 +73,10 @@ def load_image(task: PageTask) -> tuple[Image.Image, int]:
     return img, dpi
 
 
-def skew_angle(img: Image.Image, limit: float = 5.0, step: float = 0.25) -> float:
-    """Degrees to rotate the page (counter-clockwise) so its text lines run level: the angle
-    whose horizontal projection profile is sharpest, searched on a small copy of the page."""
-    import numpy as np
-    small = img.convert("L")
-    small.thumbnail((900, 900))
-    ink = Image.eval(small, lambda v: 255 if v < 128 else 0)
-    best, best_score = 0.0, -1.0
-    for k in range(int(-limit / step), int(limit / step) + 1):
-        a = k * step
-        rows = np.asarray(ink.rotate(a, resample=Image.NEAREST, expand=False), dtype=np.float32).sum(axis=1)
-        score = float(np.square(np.diff(rows)).sum())
-        if score > best_score:
-            best, best_score = a, score
-    return best
+def prepare_page(task: PageTask) -> tuple[imageprep.Prepared, int]:
+    """The page as the OCR worker reads it (kind, deskewed, seals whitened) and its resolution."""
+    raw, dpi = load_image(task)
+    return imageprep.prepare(raw, dpi), dpi
 
 
 def _score(words: tuple[Word, ...]) -> float:
@@ -103,42 +92,55 @@ def _mean_conf(words: tuple[Word, ...]) -> float | None:
     return round(sum(vals) / len(vals), 2) if vals else None
 
 
+RETRY_CONF = 50  # a text page whose mean word confidence is below this gets one second try
+PSM_RETRY_CONF = 35  # ... and when OSD finds it upright, another psm only below this
+
+
+def marks(prep: imageprep.Prepared) -> tuple[Reading, ...]:
+    """Seals, stamps and digital-signature boxes as readings without text, so that the field
+    stage can keep their text out of fields and flag 'seal' for review."""
+    return tuple(Reading(m.kind, "", m.score, m.box, "image") for m in prep.seals + prep.stamps)
+
+
 def ocr_page(task: PageTask) -> PageResult:
     t0 = time.monotonic()
     s = task.settings
     try:
-        img, dpi = load_image(task)
+        prep, dpi = prepare_page(task)
+        used = prep.image  # the image the kept words' boxes refer to
+        found = marks(prep)
         version = tesseract.version()
-        words = tesseract.words(img, s.lang, s.psm, s.timeout, dpi)
-        used = img  # the image the kept words' boxes refer to
-        engine = f"tesseract {version} {s.lang} psm{s.psm} {dpi}dpi"
+        prepared = f" deskewed{prep.skew:+.2f}" if prep.skew else ""
+        prepared += f" seals{len(prep.seals)}" if any(m.kind == "seal" for m in prep.seals) else ""
+        if prep.kind == "blank":
+            return PageResult(task.page, "", (), None, f"tesseract {version} (blank page: not read)",
+                              round(time.monotonic() - t0, 3), "", (f"page {task.page}: blank page",),
+                              used.width, used.height, "blank", found)
+        words = tesseract.words(used, s.lang, s.psm, s.timeout, dpi)
+        engine = f"tesseract {version} {s.lang} psm{s.psm} {dpi}dpi{prepared}"
         warnings: list[str] = []
-        if s.retry and ((_mean_conf(words) or 0) < 60 or len(words) < 15):
-            rot = tesseract.osd_rotation(img, s.timeout)
-            tries = []
+        conf = _mean_conf(words) or 0
+        if s.retry and prep.kind == "text" and (conf < RETRY_CONF or len(words) < 15):
+            rot = tesseract.osd_rotation(used, min(s.timeout, 30))
             if rot:
-                rimg = img.rotate(-rot, expand=True)
-                tries.append((rimg, s.psm, f" rotated{rot}"))
-                img_for_psm = rimg
+                im, psm, note = used.rotate(-rot, expand=True), s.psm, f" rotated{rot}"
+            elif conf < PSM_RETRY_CONF:
+                im, psm, note = used, (6 if s.psm != 6 else 4), ""
             else:
-                img_for_psm = img
-            skew = skew_angle(img_for_psm)
-            if abs(skew) >= 0.5:
-                img_for_psm = img_for_psm.rotate(skew, resample=Image.BICUBIC, expand=True, fillcolor=255)
-                tries.append((img_for_psm, s.psm, (f" rotated{rot}" if rot else "") + f" deskewed{skew:+.2f}"))
-            tries.append((img_for_psm, 6 if s.psm != 6 else 4, " rotated%d" % rot if rot else ""))
-            best = _score(words)
-            for im, psm, note in tries:
+                im = None
+            if im is not None:
                 w2 = tesseract.words(im, s.lang, psm, s.timeout, dpi)
-                if _score(w2) > best * 1.05:
-                    best, words, used = _score(w2), w2, im
-                    engine = f"tesseract {version} {s.lang} psm{psm} {dpi}dpi{note} (retry)"
+                if _score(w2) > _score(words) * 1.05:
+                    words, used = w2, im
+                    engine = f"tesseract {version} {s.lang} psm{psm} {dpi}dpi{prepared}{note} (retry)"
+                    if rot:  # the marks' boxes were found on the unrotated page
+                        found = ()
         if not words:
             warnings.append(f"page {task.page}: no text found")
-        readings = pageread.read(used, dpi, words, task.page)  # handwriting and zones: page-image readings
+        readings = found + pageread.read(used, dpi, words, task.page)  # handwriting and zones
         return PageResult(task.page, tesseract.lines_text(words), words, _mean_conf(words), engine,
                           round(time.monotonic() - t0, 3), "", tuple(warnings), used.width, used.height,
-                          "", readings)
+                          prep.kind, readings)
     except VnplansError as e:
         return PageResult(task.page, "", (), None, "", round(time.monotonic() - t0, 3), str(e))
     except Exception as e:  # a worker must report, not die: the batch goes on
