@@ -68,7 +68,7 @@ def main() -> None:
     ndocs = len(list((KINDS / "gold").glob("*.json")))
     head = "".join(f"  level{lv}" for lv in a.levels)
     print(f"kinds set: {ndocs} documents per level; fieldscore accuracy (recipients: F1)")
-    print(f"{'field':18s}{head}   wrong/missing per level")
+    print(f"{'field':18s}{head}   wrong values per level")
     for f in FIELDS:
         accs = "".join(f"  {results[lv]['fields'].get(f, float('nan')):6.3f}" for lv in a.levels)
         wm = "  ".join(f"{results[lv]['wrong_by_field'].get(f, 0)}" for lv in a.levels)
