@@ -138,14 +138,16 @@ def _watch_parent(parent: int) -> None:
 
 def _init_worker(parent: int = 0, tmp: str = "") -> None:
     """Worker setup: one Tesseract thread; temporary files in the run's own folder (removed by
-    the parent even when workers are killed); Ctrl-C is the parent's to handle (it stops the
-    workers); the worker and every program it starts die with the parent however it dies."""
+    the parent even when workers are killed); Ctrl-C, SIGTERM and SIGHUP are ignored here and in
+    the programs started (a terminal, systemd or pkill signals them all at once: the parent
+    decides, and kills the workers); the worker and its programs die with the parent however it dies."""
     global _prctl
     os.environ["OMP_THREAD_LIMIT"] = "1"
     if tmp:
         os.environ["TMPDIR"] = tmp
         tempfile.tempdir = tmp
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)
     if not parent:
         return
     _prctl = _bind_prctl()
@@ -524,7 +526,11 @@ class Runner:
                     doc, task = pending.pop(fut)
                     try:
                         res = fut.result()
+                        if self.stop_signal and res.error:  # may be the stop itself: the next run reads it
+                            continue
                     except (BrokenProcessPool, Exception) as e:  # worker died or cluster failure
+                        if self.stop_signal:
+                            continue
                         key = (doc.row.source, task.page)
                         attempts[key] = attempts.get(key, 0) + 1
                         broken = broken or isinstance(e, BrokenProcessPool)
@@ -541,7 +547,7 @@ class Runner:
                     doc.todo.discard(task.page)
                     if not doc.todo:
                         self._finish_from_catalog(cat, doc)
-                if broken:
+                if broken and not self.stop_signal:
                     for fut, item in list(pending.items()):
                         retry.append(item)
                     pending.clear()

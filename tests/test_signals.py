@@ -71,11 +71,12 @@ def scans(tmp_path):
 
 STOPS = [("SIGTERM to the parent", signal.SIGTERM, False, ExitCode.terminated),
          ("Ctrl-C at a terminal (SIGINT to the process group)", signal.SIGINT, True, ExitCode.interrupted),
+         ("systemd or pkill (SIGTERM to every process)", signal.SIGTERM, True, ExitCode.terminated),
          ("SIGKILL of the parent", signal.SIGKILL, False, -signal.SIGKILL)]
 
 
 @needs_tesseract
-@pytest.mark.parametrize("how,sig,group,code", STOPS, ids=["term", "int", "kill"])
+@pytest.mark.parametrize("how,sig,group,code", STOPS, ids=["term", "int", "term-all", "kill"])
 def test_stopped_run_leaves_no_process_and_resumes(scans, tmp_path, how, sig, group, code):
     out = tmp_path / "out"
     proc = _start(scans, out)
