@@ -9,6 +9,7 @@ from . import fields, layout, numberdate
 from .gazetteer import Gazetteer
 from .records import Evidence, PageResult, PlanRecord, Reading, Reason, ReviewFlag, Source
 
+TYPED_CONF = 90.0  # Tesseract's confidence in a number's digits above which they are taken as typed
 HEADER_FIELDS = ("issuer", "doc_type", "number", "symbol", "place", "date", "title",
                  "signer_authority", "signer_position", "signer_name", "recipients")
 
@@ -57,8 +58,13 @@ def _number_and_date(vals: dict[str, fields.Value], by: dict[str, Reading], sign
     out = dict(vals)
     if "number" in vals:
         v = vals["number"]
-        number, why = numberdate.decide_number(str(v.value), by.get("number"))
         r = by.get("number")
+        if v.value and (v.confidence or 0) >= TYPED_CONF:
+            number, why = str(v.value), ""  # typed digits Tesseract is sure of: the digit reader does not overrule them
+        elif v.value and (v.confidence or 0) >= 60 and r is not None and r.text != v.value:
+            number, why = "", Reason.CONFLICT.value  # two fair readings disagree: a person decides
+        else:
+            number, why = numberdate.decide_number(str(v.value), r)
         src = r.source if r is not None and number and number == r.text else v.source
         out["number"] = replace(v, value=number, reason=why or ("" if number else v.reason),
                                 source=Source.HANDWRITING.value if src == "handwriting" else src,

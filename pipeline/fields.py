@@ -7,7 +7,7 @@ lost document, an empty one a look. Each rule is a small function with a docstri
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Mapping
 
 import regex
@@ -368,7 +368,10 @@ def rule_recipients(segs: list[Segment]) -> list[tuple[str, list[Segment]]]:
         if not items:
             continue
         prev = items[-1][1][-1]
-        if s.box[1] - prev.box[3] < 0.8 * lh and abs(s.box[0] - prev.box[0]) < 3 * lh and s.conf >= 50:
+        first = items[-1][1][0]
+        new_page = s.page != prev.page
+        aligned = first.box[0] - lh <= s.box[0] < first.box[2] and abs(s.box[0] - prev.box[0]) < 5 * lh
+        if (new_page or s.box[1] - prev.box[3] < 0.8 * lh) and aligned and s.conf >= 50:
             items[-1] = (items[-1][0] + " " + s.text, items[-1][1] + [s])
     return items
 
@@ -413,7 +416,9 @@ def read_fields(lay: DocLayout, fix: Fix, gaz: Gazetteer, known: Callable[[str],
             number, reason = "", Reason.LOW_CONFIDENCE.value
         elif not number and not sure:
             reason = Reason.HANDWRITING.value
-        out["number"] = _val("number", number, [so], reason)
+        digits = [w.conf for w in so.words if regex.search(r"\d", w.text)]
+        out["number"] = replace(_val("number", number, [so], reason),
+                                confidence=min(digits) if number and digits else so.conf)
         out["symbol"] = _val("symbol", symbol, [so], "" if symbol else Reason.MISSING.value)
         vv = left[so_i + 1:]
     elif left:

@@ -360,13 +360,47 @@ def analyse(pages: list[PageResult]) -> DocLayout | None:
             if any(_AUTH_OR_TITLE.search(s.text) for s in top):
                 sz[Zone.SIGNATURE] = tuple(top)
         if sz.get(Zone.SIGNATURE) or sz.get(Zone.RECIPIENTS):
+            if si + 1 < len(ocr) and not _has_name(sz.get(Zone.SIGNATURE, ())):
+                sz = _continued(sz, ocr[si + 1])
             zones.update(sz)
             sign_page = ocr[si].page
-            # recipients that run on to the next page (its top lines, left column)
-            if si + 1 < len(ocr) and zones.get(Zone.RECIPIENTS):
-                pass
     seals = tuple((p.page, b) for p in ocr for b in seal_boxes(p))
     return DocLayout(first.page, sign_page, tuple(zones.items()), seals)
+
+
+def _has_name(sig: tuple[Segment, ...]) -> bool:
+    """A line that may be a person's name: two to five words, each capitalised, not all caps."""
+    return any(regex.match(r"^\W*(?:\p{Lu}\p{Ll}+\s+){1,4}\p{Lu}\p{Ll}+\W*$", s.text) for s in sig)
+
+
+def _continued(sz: dict[Zone, tuple[Segment, ...]], nxt: PageResult) -> dict[Zone, tuple[Segment, ...]]:
+    """The recipients and signature block carried on to the top of the next page: its lines up
+    to the first body line (one that fills the text width) or a new document's header."""
+    segs = segments(nxt)
+    if not segs:
+        return sz
+    width = nxt.width or max(s.box[2] for s in segs)
+    centre = _centre(segs, width)
+    lh = _line_h(segs)
+    top: list[Segment] = []
+    for s in segs:
+        f = folded(s.text)
+        if s.box[2] - s.box[0] > 0.6 * width or _MOTTO.search(f) or _ATTACHED.match(f) or _SO.match(f):
+            break
+        if top and s.box[1] - top[-1].box[3] > 6 * lh:
+            break
+        top.append(s)
+    left = tuple(s for s in top if s.cx < centre and s.box[0] < centre - 0.1 * width)
+    right = tuple(s for s in top if s.cx > centre and s.box[0] > centre - 0.15 * width)
+    out = dict(sz)
+    if sz.get(Zone.RECIPIENTS) and left and _ITEM_START.match(left[0].text) or (left and not right):
+        out[Zone.RECIPIENTS] = sz.get(Zone.RECIPIENTS, ()) + left
+    if right and _has_name(right):
+        out[Zone.SIGNATURE] = sz.get(Zone.SIGNATURE, ()) + right
+    return out
+
+
+_ITEM_START = regex.compile(r"^\s*[-–—•+*]|^\p{Ll}")
 
 
 def readings_of(pages: list[PageResult], field: str) -> list[tuple[int, Reading]]:

@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""Header and signature fields on real signed paper and on degraded renders, in one run.
+
+Usage: python bench/fields_bench.py [--shared ../shared] [--out /tmp/fields_bench] [--reprocess]
+       [--only real_scans,real_pages,render3,render4] [--verbose]
+
+Sets (all outside the repository, in the workplace's shared folder):
+  real_scans  nine signed, sealed PDFs with hand-checked header/signature gold
+  real_pages  34 first pages of 2025 decisions from across the country (header gold)
+  render3/4   the four markup sample plans rendered by render_scan.py at levels 3 and 4
+              (level 4: low resolution and a seal over the signature), scored on their gold
+Prints fieldscore.py's accuracy per field, the macro, and wrong/missing counts per set, and
+the time each run took. --reprocess re-derives records on the cached OCR of an earlier run.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def vnplans() -> str:
+    return shutil.which("vnplans", path=str(Path(sys.executable).parent)) or "vnplans"
+
+
+def render(shared: Path, level: int, dest: Path) -> Path:
+    """The four markup samples rendered at `level` (seeded, so the same pages every run)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for src in sorted((shared / "samples" / "markup").glob("*.txt")):
+        out = dest / src.stem
+        if not out.with_suffix(".pdf").exists():
+            subprocess.run([sys.executable, str(shared / "tools" / "render_scan.py"), str(src), str(out),
+                            "--level", str(level), "--seed", "7"], check=True, capture_output=True)
+    for gt in dest.glob("*.gt.txt"):  # ground truth beside the scans is not input
+        gt.rename(dest.parent / f"{dest.name}-{gt.name}")
+    return dest
+
+
+def score(shared: Path, gold: Path, out: Path) -> dict:
+    r = subprocess.run([sys.executable, str(shared / "tools" / "fieldscore.py"), str(gold),
+                        str(out / "plans.jsonl"), "--json"], capture_output=True, text=True)
+    try:
+        return json.loads(r.stdout.strip().splitlines()[-1])
+    except (json.JSONDecodeError, IndexError):
+        print(r.stdout, r.stderr, file=sys.stderr)
+        return {}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    ap.add_argument("--out", type=Path, default=Path("/tmp/fields_bench"))
+    ap.add_argument("--reprocess", action="store_true")
+    ap.add_argument("--only", default="real_scans,real_pages,render3,render4")
+    ap.add_argument("--verbose", action="store_true")
+    a = ap.parse_args()
+    sh = a.shared.resolve()
+    sets = {
+        "real_scans": (sh / "samples" / "real_scans", sh / "samples" / "real_scans" / "gold"),
+        "real_pages": (sh / "samples" / "real_pages", sh / "samples" / "real_pages" / "gold"),
+        "render3": (None, sh / "samples" / "gold"),
+        "render4": (None, sh / "samples" / "gold"),
+    }
+    rows = []
+    for name in a.only.split(","):
+        inp, gold = sets[name]
+        if inp is None:
+            inp = render(sh, int(name[-1]), a.out / "renders" / name)
+        out = a.out / name
+        cmd = [vnplans(), "run", str(inp), "-o", str(out), "-q"] + (["--reprocess"] if a.reprocess else [])
+        t0 = time.perf_counter()
+        subprocess.run(cmd)
+        secs = time.perf_counter() - t0
+        res = score(sh, gold, out)
+        rows.append((name, secs, res))
+        if a.verbose:
+            subprocess.run([sys.executable, str(sh / "tools" / "fieldscore.py"), str(gold),
+                            str(out / "plans.jsonl"), "--verbose"])
+    for name, secs, res in rows:
+        fields = res.get("fields", {})
+        print(f"\n{name}: macro {res.get('macro', 0):.3f}, wrong {res.get('wrong')}, missing {res.get('missing')}, "
+              f"{secs:.0f} s")
+        print("  " + "  ".join(f"{k} {v:.2f}" for k, v in fields.items()))
+        if res.get("wrong_by_field"):
+            print("  wrong by field: " + ", ".join(f"{k} {v}" for k, v in res["wrong_by_field"].items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
