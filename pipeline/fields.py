@@ -127,6 +127,7 @@ def match_place(name: str, gaz: Gazetteer) -> str:
 # ---------------------------------------------------------------- issuer
 
 _UBND = regex.compile(r"^(?:ỦY|UỶ|UY|ÚY|ỦỶ)\s*BAN\s*NH[ÂA]N\s*D[ÂAẪ]N\b\s*(.*)$")
+_HDND_FULL = regex.compile(r"^H[ỘO]I\s*Đ[ỒO]NG\s*NH[ÂA]N\s*D[ÂA]N\b\s*(.*)$")
 _HDND = regex.compile(r"^(?:HỘI\s+ĐỒNG\s+NHÂN\s+DÂN|HĐND|UBND)\s+(.*)$")
 
 
@@ -153,6 +154,12 @@ def rule_issuer(lines: list[str], gaz: Gazetteer) -> tuple[str, str, str]:
         return "", "", ""
     joined = " ".join(lines)
     m = _UBND.match(joined)
+    hd = _HDND_FULL.match(joined)
+    if hd:
+        level, name = split_level(hd.group(1))
+        place = match_place(name, gaz) if level else ""
+        if place:
+            return f"Hội đồng nhân dân {level} {place}", level, place
     if m:
         level, name = split_level(m.group(1))
         place = match_place(name, gaz) if level else ""
@@ -256,7 +263,7 @@ def rule_kind(line: str) -> str:
 
 
 _VE_VIEC = regex.compile(r"^[^\p{L}]*(?:v[eêềếể]|và)\s*vi[eệê]c\b\s*", regex.I)
-_VV = regex.compile(r"^[^\p{L}]*V\s*[/|l1]\s*[vV]\b\.?\s*")
+_VV = regex.compile(r"^[^\p{L}]*[Il|]?V\s*[/|l1]\s*[vV]\b\.?\s*")
 _TITLE_STOP = regex.compile(r"^(?:kinh\s*gui|can\s*cu|dieu\s*\d|thuc\s*hien|xet\s)")
 
 
@@ -275,10 +282,11 @@ def rule_title_start(title: str) -> str:
 _AUTH = regex.compile(r"^(tm|kt|tl|tuq|q)\s*[.,]\s*(.*)$")
 
 
-def rule_signature(lines: list[str], gaz: Gazetteer) -> tuple[str, str, int, int]:
+def rule_signature(lines: list[str], gaz: Gazetteer, raw: list[str] | None = None) -> tuple[str, str, int, int]:
     """Signature lines top to bottom -> (authority, position, index of the position line,
     index of the first line after the block's titles). ['TM. ỦY BAN NHÂN DÂN', 'KT. CHỦ TỊCH',
-    'PHÓ CHỦ TỊCH'] -> ('TM. KT.', 'Phó Chủ tịch', 2, 3); ['CHỦ TỊCH'] -> ('', 'Chủ tịch', 0, 1)."""
+    'PHÓ CHỦ TỊCH'] -> ('TM. KT.', 'Phó Chủ tịch', 2, 3); ['CHỦ TỊCH'] -> ('', 'Chủ tịch', 0, 1).
+    `raw`, the lines as OCR read them, are tried first: a corrector may take 'THỨ' for 'THỦ'."""
     auth: list[str] = []
     principal = ""
     i = 0
@@ -291,7 +299,11 @@ def rule_signature(lines: list[str], gaz: Gazetteer) -> tuple[str, str, int, int
         principal = m.group(2)
         i += 1
     for j in range(i, min(i + 3, len(lines))):
-        pos = match_position(strip_noise(lines[j]), gaz, principal)
+        pos = ""
+        for text in ((raw[j],) if raw else ()) + (lines[j],):
+            pos = match_position(strip_noise(text), gaz, principal)
+            if pos:
+                break
         if pos:
             return " ".join(auth), pos, j, j + 1
     return " ".join(auth), "", -1, i
@@ -303,6 +315,11 @@ def match_position(line: str, gaz: Gazetteer, principal: str = "") -> str:
     if not line or not is_caps_line(line):
         return ""
     k = key(line)
+    for p in gaz.positions:  # 'GIÁM ĐỐC SỞ NỘI VỤ' -> 'Giám đốc Sở Nội vụ'
+        kp = key(p)
+        if k.startswith(kp + " ") and body_kind(line[len(p):].strip(), gaz):
+            rest = " ".join(line.split()[len(p.split()):])
+            return f"{p} {org_case(rest, body_kind(rest, gaz))}"
     best, score = "", 0.0
     for p in gaz.positions:
         sc = fuzz.ratio(k, key(p))
@@ -489,7 +506,7 @@ def _signature_fields(lay: DocLayout, fix: Fix, gaz: Gazetteer, known: Callable[
         return out
     sig = [s for s in lay.get(Zone.SIGNATURE) if strip_noise(s.text)]
     sig_lines = [strip_noise(x) for x in _lines(sig, fix)]
-    authority, position, pi, after = rule_signature(sig_lines, gaz)
+    authority, position, pi, after = rule_signature(sig_lines, gaz, [s.text for s in sig])
     seal_pages = {p for p, _ in lay.seals}
     out["signer_authority"] = _val("signer_authority", authority, sig[:max(pi, 0)] if authority else [])
     out["signer_position"] = _val("signer_position", position, [sig[pi]] if pi >= 0 else [],

@@ -131,12 +131,20 @@ def folded(s: str) -> str:
     return fold(s.lower())
 
 
-def _centre(segs: list[Segment], width: int) -> float:
-    """The text column's centre: the middle of the long (full-width) lines, else of the page."""
+def text_column(segs: list[Segment], width: int) -> tuple[float, float] | None:
+    """Left and right edges of the body text: the edge most long lines start at (first lines of
+    paragraphs are indented, so a low quantile, not the median) and the justified right edge."""
     longs = [s for s in segs if s.box[2] - s.box[0] > 0.6 * width]
-    if len(longs) >= 3:
-        return statistics.median((s.box[0] + s.box[2]) / 2 for s in longs)
-    return width / 2
+    if len(longs) < 3:
+        return None
+    xs = sorted(s.box[0] for s in longs)
+    return float(xs[len(xs) // 5]), float(statistics.median(s.box[2] for s in longs))
+
+
+def _centre(segs: list[Segment], width: int) -> float:
+    """The text column's centre, else the page's."""
+    col = text_column(segs, width)
+    return (col[0] + col[1]) / 2 if col else width / 2
 
 
 def _line_h(segs: list[Segment]) -> float:
@@ -170,22 +178,24 @@ def header_zones(page: PageResult) -> dict[Zone, tuple[Segment, ...]]:
     # the header row starts at the motto's first line (issuer and motto share it)
     row_top = min((s.box[1] for s in motto), default=None)
     if row_top is None:
-        so0 = next((s for s in top if _SO.match(folded(s.text)) and s.cx < centre), None)
+        so0 = next((s for s in top if _SO.match(folded(s.text)) and "/" in s.text and s.cx < centre), None)
         d0 = next((s for s in top if _DATE.search(folded(s.text)) and s.box[2] > centre), None)
         if so0 is None and d0 is None:  # no header row: the kind and title may still be there
             title, cut = title_segments(segs, width, centre, lh)
             return {Zone.TITLE: tuple(title)} | ({Zone.TITLE_CUT: ()} if cut else {})
         row_top = min(s.box[1] for s in (so0, d0) if s is not None) - 4 * lh
     near = [s for s in top if row_top - 0.5 * lh <= s.box[1] <= row_top + 9 * lh]
-    so = next((s for s in near if _SO.match(folded(s.text)) and s.cx < centre), None)
+    so = next((s for s in near if _SO.match(folded(s.text)) and "/" in s.text and s.cx < centre), None)
     date = next((s for s in near if _DATE.search(folded(s.text)) and s.box[2] > centre), None)
     anchors = [s for s in (so, date) if s is not None]
     if not anchors and not motto:
         return {}
     row_bottom = max((s.box[3] for s in anchors), default=max((s.box[3] for s in motto), default=row_top) + 2 * lh)
+    col = text_column(segs, width)
+    margin = col[0] - 0.03 * width if col else 0
     left, right = [], []
     for s in segs:
-        if s.box[1] < row_top - 0.5 * lh or s.box[1] > row_bottom - 0.3 * lh:
+        if s.box[1] < row_top - 0.5 * lh or s.box[1] > row_bottom - 0.3 * lh or s.box[0] < margin:
             continue
         if s.box[2] <= centre + 0.05 * width and s.cx < centre:
             left.append(s)
@@ -203,18 +213,25 @@ def header_zones(page: PageResult) -> dict[Zone, tuple[Segment, ...]]:
     stamp_segs = [s for s in segs if s.box[3] < min([row_top] + [s.box[1] for s in left]) - 0.3 * lh]
     # a công văn's "V/v …" summary sits in the left column under the number
     below = [s for s in segs if s.box[1] > row_bottom - 0.3 * lh]
+    cut_vv = False
     if so is not None:
         vv: list[Segment] = []
         for s in below:
             if s.box[1] > (vv[-1].box[3] if vv else so.box[3]) + 1.6 * lh:
                 break
-            if s.cx < centre and s.box[2] <= centre + 0.05 * width and (vv or regex.match(r"^v\s*[/|l1]\s*v", folded(s.text))):
+            if s.box[0] < margin:  # a margin stamp's words run into the line: keep the column's part
+                inner = [w for w in s.words if w.left >= margin]
+                if not inner or s.cx >= centre:
+                    continue
+                s = _segment(s.page, inner)
+                cut_vv = True
+            if s.cx < centre and s.box[2] <= centre + 0.05 * width and (vv or regex.match(r"^[il|]?v\s*[/|l1]\s*v", folded(s.text))):
                 vv.append(s)
         left.extend(vv)
     title, cut = title_segments(below, width, centre, lh)
     zones = {Zone.STAMP: tuple(stamp_segs), Zone.HEADER_LEFT: tuple(left), Zone.HEADER_RIGHT: tuple(right),
              Zone.TITLE: tuple(title)}
-    if cut:
+    if cut or (cut_vv and not title):
         zones[Zone.TITLE_CUT] = ()
     return zones
 
@@ -234,9 +251,7 @@ def title_segments(below: list[Segment], width: int, centre: float, lh: float) -
     not centred. Words a stamp in the margin adds on the left of a line are cut off. Returns the
     lines and whether the block looks cut (a next line nearly centred: words lost under a stamp)."""
     out: list[Segment] = []
-    longs = [s for s in below if s.box[2] - s.box[0] > 0.6 * width]
-    body = (statistics.median(s.box[0] for s in longs), statistics.median(s.box[2] for s in longs)) \
-        if len(longs) >= 3 else None
+    body = text_column(below, width)
     tol = max(0.025 * width, 0.9 * lh)
     for s in below:
         if not out:
@@ -245,7 +260,8 @@ def title_segments(below: list[Segment], width: int, centre: float, lh: float) -
             continue
         mid = out[0].cx
         gap = s.box[1] - out[-1].box[3]
-        if gap > 1.8 * lh:
+        gaps = [b.box[1] - a.box[3] for a, b in zip(out, out[1:])]
+        if gap > 1.8 * lh or (len(out) >= 2 and gap > 2 * max(gaps) + 0.3 * lh):
             break
         if _caps(s.text) and any(not _caps(t.text) for t in out):
             break  # the authority line of a decision ('CHỦ TỊCH ỦY BAN NHÂN DÂN …') starts the body
