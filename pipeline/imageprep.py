@@ -17,7 +17,7 @@ MM = 25.4               # millimetres per inch
 BLANK_MAX = 6           # at most this many text-like components: nothing to read
 NEAR_BLANK_MAX = 160    # at most this many: a line or two (one cheap OCR pass, no retries)
 DESKEW_LIMIT = 3.0      # degrees searched either way
-DESKEW_MIN = 0.3        # smaller skews are left alone (Tesseract reads them as they are)
+DESKEW_MIN = 0.5        # smaller skews are left alone: Tesseract reads them as well, unblurred
 
 
 @dataclass(frozen=True)
@@ -119,13 +119,16 @@ def skew_angle(ink: np.ndarray, limit: float = DESKEW_LIMIT) -> float:
 
 def rotate(a: np.ndarray, angle: float, fill: int | None = None, nearest: bool = False) -> np.ndarray:
     """The array rotated counter-clockwise by `angle` degrees about its centre, same size; the
-    corners take `fill`, or the page's own edge (a white wedge on gray paper would read as
-    a picture to Tesseract's layout analysis and cost it whole blocks)."""
+    corners take `fill`, by default the paper's median shade (a white wedge on gray paper, or
+    the streaks of a replicated edge, read as a picture to Tesseract's layout analysis and
+    cost it whole blocks of text)."""
     h, w = a.shape[:2]
     m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
-    border = cv2.BORDER_REPLICATE if fill is None else cv2.BORDER_CONSTANT
+    if fill is None:
+        fill = int(np.median(a[::8, ::8]))
+    val = (fill,) * 3 if a.ndim == 3 else fill
     return cv2.warpAffine(a, m, (w, h), flags=cv2.INTER_NEAREST if nearest else cv2.INTER_LINEAR,
-                          borderMode=border, borderValue=0 if fill is None else fill)
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=val)
 
 
 def _fit_circle(pts: np.ndarray) -> tuple[float, float, float]:
@@ -205,8 +208,9 @@ def find_seals(ink: np.ndarray, dpi: float) -> list[tuple[float, float, float, f
 
 
 def suppress_seal(gray: np.ndarray, cx: float, cy: float, r: float, dpi: float) -> np.ndarray:
-    """The page with one seal whitened except on the print lines that cross it: a line is a row
-    of letters continuing outside the seal's disk. Off those rows everything in the disk (rings,
+    """The page with one seal whitened but for the print under it. A seal lighter than the print
+    (gray scans) goes by its shade. An equally dark one (bilevel scans) goes by geometry: a
+    print line is a row of letters continuing outside the seal's disk. Off those rows everything in the disk (rings,
     star, lettering) goes; on them, once the rings are cut away, the pieces that fit the row's
     letter height stay, with the ring bits that run through them."""
     hh, ww = gray.shape
@@ -242,6 +246,16 @@ def suppress_seal(gray: np.ndarray, cx: float, cy: float, r: float, dpi: float) 
     ring_r = np.flatnonzero((cover > 0.4) & (np.arange(nb) > 0.4 * r))
     ring_r = np.unique(np.concatenate([ring_r + k for k in range(-2, 3)]))  # its ragged edges
     ring = on & np.isin(rad, ring_r)
+    out = gray.copy()
+    crop = out[y0:y1, x0:x1]
+    paper = int(np.median(crop[ink == 0])) if (ink == 0).any() else 255
+    seal_shade = np.median(crop[ring]) if ring.any() else 0
+    print_shade = np.percentile(crop[(ink > 0) & ~disk], 20) if ((ink > 0) & ~disk).any() else 0
+    if seal_shade - print_shade > 50:  # a gray seal under black print: keep what is darker
+        dark = (crop < (seal_shade + print_shade) / 2).astype(np.uint8)
+        keep = cv2.dilate(dark, np.ones((5, 5), np.uint8)).astype(bool)  # with the print's soft edges
+        crop[disk & ~keep] = paper
+        return out
     # on a print row inside the disk keep the pieces that fit the row, with the ring bits
     # that cut through them; all the rest of the disk goes
     m, labels, st, _ = cv2.connectedComponentsWithStats(np.where(ring, 0, ink).astype(np.uint8), connectivity=8)
@@ -253,10 +267,7 @@ def suppress_seal(gray: np.ndarray, cx: float, cy: float, r: float, dpi: float) 
     keep = fits[labels] & rows[:, None]
     t = max(3, int(_mm(0.6, dpi)) | 1)
     keep = cv2.dilate(keep.astype(np.uint8), np.ones((t, t), np.uint8)).astype(bool) & rows[:, None] & (ink > 0)
-    out = gray.copy()
-    crop = out[y0:y1, x0:x1]
-    paper = np.median(crop[ink == 0]) if (ink == 0).any() else 255
-    crop[disk & ~keep] = int(paper)  # the paper's own shade, not a white hole
+    crop[disk & ~keep] = paper  # the paper's own shade, not a white hole
     return out
 
 
@@ -338,11 +349,13 @@ def _outermost(marks: list[Mark]) -> list[Mark]:
 
 
 def prepare(img: Image.Image, dpi: float, suppress: bool = True, deskew: bool = True,
-            clean: str = "") -> Prepared:
-    """Look at the page on a small copy (kind, skew, seals, stamps), then deskew the full image
-    and whiten its seals; `clean` 'normalise' or 'binarise' also evens out the paper.
-    A blank page comes back untouched."""
+            clean: str = "normalise") -> Prepared:
+    """Even out the paper (`clean`: 'normalise'; 'binarise' also thresholds, 'raw' neither),
+    look at the page on a small copy (kind, skew, seals, stamps), then deskew the full image
+    and whiten its seals. A blank page is not deskewed or searched."""
     gray, rgb = to_gray(img)
+    if clean != "raw":
+        gray = normalise(gray, dpi)
     small, f = _small(gray, dpi)
     sdpi = dpi * f
     ink = ink_mask(small, sdpi)
@@ -368,8 +381,6 @@ def prepare(img: Image.Image, dpi: float, suppress: bool = True, deskew: bool = 
         for m in _colour_marks(rgb, f, dpi):
             (seals if m.kind == "seal" else stamps).append(m)
     seals, stamps = _outermost(seals), _outermost(stamps)
-    if clean == "normalise":
-        gray = normalise(gray, dpi)
-    elif clean == "binarise":
+    if clean == "binarise":
         gray = binarise(gray, dpi)
     return Prepared(Image.fromarray(gray), kind, skew, tuple(seals), tuple(stamps), ncomp)
