@@ -12,6 +12,7 @@ from typing import Callable, Mapping
 
 import regex
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 
 from .gazetteer import Gazetteer, key
 from .lexicon import fold, shape, tone_count, tone_new
@@ -105,23 +106,30 @@ def pick_spelling(written: str, known: tuple[str, ...]) -> str:
     return known[0] if len(forms) == 1 else ""
 
 
+SURE_CONF = 88.0  # mean word confidence of a line read cleanly (typed, no stamp or seal over it)
+
+
+def plain_name(name: str, known: Callable[[str], bool]) -> str:
+    """'EA YÔNG' -> 'Ea Yông'; a name of one to four known syllables, capitalised; else ''."""
+    words = strip_noise(name).split()
+    if not 1 <= len(words) <= 4 or not all(w.isalpha() and known(w.lower()) for w in words):
+        return ""
+    return " ".join(cap_first(w.lower()) for w in words)
+
+
 def match_place(name: str, gaz: Gazetteer) -> str:
-    """'QUẢNG NGÃI', 'Quang Ngai' -> 'Quảng Ngãi' (the gazetteer's spelling, or the document's
-    where they differ only in tone placement); a name no unit has, even after one OCR slip, ''."""
+    """'QUẢNG NGÃI', 'Quang Ngai', 'QUANG NGAÀI' -> 'Quảng Ngãi' (the gazetteer's spelling, or the
+    document's where they differ only in tone placement); a name one letter from exactly one unit
+    is that unit; anything else ('Ea Yông' is not 'Ea Drông') ''."""
     k = key(name)
     if not k:
         return ""
     if k in gaz.places:
         return pick_spelling(name, gaz.places[k])
-    best: tuple[str, ...] = ()
-    score = 0.0
-    for pk, pv in gaz.places.items():
-        if abs(len(pk) - len(k)) > 2:
-            continue
-        sc = fuzz.ratio(k, pk)
-        if sc > score:
-            best, score = pv, sc
-    return pick_spelling(best[0], best) if score >= 88 else ""
+    if len(k) < 8:  # 'Đã Lập' is one letter from 'Đà Lạt': short names get no benefit of the doubt
+        return ""
+    near = [pv for pk, pv in gaz.places.items() if abs(len(pk) - len(k)) <= 1 and Levenshtein.distance(k, pk) <= 1]
+    return pick_spelling(near[0][0], near[0]) if len(near) == 1 else ""  # one letter off, and only one unit
 
 
 # ---------------------------------------------------------------- issuer
@@ -142,12 +150,15 @@ def split_level(rest: str) -> tuple[str, str]:
     return "", rest
 
 
-def rule_issuer(lines: list[str], gaz: Gazetteer) -> tuple[str, str, str]:
+def rule_issuer(lines: list[str], gaz: Gazetteer, unit: Callable[[str], str] | None = None) -> tuple[str, str, str]:
     """Left header lines -> (issuer, level, unit name):
     ['ỦY BAN NHÂN DÂN', 'TỈNH QUẢNG NGÃI'] -> ('Ủy ban nhân dân tỉnh Quảng Ngãi', 'tỉnh', 'Quảng Ngãi');
     ['UBND TỈNH LÀO CAI', 'SỞ Y TẾ'] -> ('Sở Y tế tỉnh Lào Cai', 'tỉnh', 'Lào Cai');
     ['HĐND TỈNH HƯNG YÊN', 'VĂN PHÒNG'] -> ('Văn phòng HĐND tỉnh Hưng Yên', 'tỉnh', 'Hưng Yên');
-    ['BỘ TƯ PHÁP'] -> ('Bộ Tư pháp', '', ''). Anything else -> ('', '', '')."""
+    ['BỘ TƯ PHÁP'] -> ('Bộ Tư pháp', '', ''). Anything else -> ('', '', '').
+    A unit's name must be one the gazetteer knows, or one `unit` vouches for (a name of a unit
+    that no longer exists, read with confidence)."""
+    find = unit or (lambda name: match_place(name, gaz))
     lines = [regex.sub(r"\s+", " ", strip_noise(ln)) for ln in lines]
     lines = [ln for ln in lines if is_caps_line(ln)]
     if not lines:
@@ -157,12 +168,12 @@ def rule_issuer(lines: list[str], gaz: Gazetteer) -> tuple[str, str, str]:
     hd = _HDND_FULL.match(joined)
     if hd:
         level, name = split_level(hd.group(1))
-        place = match_place(name, gaz) if level else ""
+        place = find(name) if level else ""
         if place:
             return f"Hội đồng nhân dân {level} {place}", level, place
     if m:
         level, name = split_level(m.group(1))
-        place = match_place(name, gaz) if level else ""
+        place = find(name) if level else ""
         if place:
             return f"Ủy ban nhân dân {level} {place}", level, place
     # a parent body over the issuer: 'UBND TỈNH X' / 'SỞ Y TẾ'
@@ -172,7 +183,7 @@ def rule_issuer(lines: list[str], gaz: Gazetteer) -> tuple[str, str, str]:
         if not pm:
             continue
         level, name = split_level(pm.group(1))
-        place = match_place(name, gaz) if level else ""
+        place = find(name) if level else ""
         body = body_kind(lower, gaz)
         if not place or not body:
             continue
@@ -310,27 +321,34 @@ def rule_signature(lines: list[str], gaz: Gazetteer, raw: list[str] | None = Non
 
 
 def match_position(line: str, gaz: Gazetteer, principal: str = "") -> str:
-    """'PHÓ CHỦ TỊCH' -> 'Phó Chủ tịch'; 'PHO CHU TỊCH' -> 'Phó Chủ tịch'. Under 'KT. X' the
-    signer is X's deputy: a line read as '?? CHỦ TỊCH' under 'KT. CHỦ TỊCH' -> 'Phó Chủ tịch'."""
+    """'PHÓ CHỦ TỊCH' -> 'Phó Chủ tịch'; 'PHO CHU TỊCH' -> 'Phó Chủ tịch'; 'THỨ TRƯỞNG' ->
+    'Thứ trưởng' (not 'Thủ trưởng': marks count where they were read). Under 'KT. X' the
+    signer is X's deputy: '?? CHỦ TỊCH' under 'KT. CHỦ TỊCH' -> 'Phó Chủ tịch'."""
     if not line or not is_caps_line(line):
         return ""
+    low = tone_new(" ".join(line.lower().split()))
     k = key(line)
     for p in gaz.positions:  # 'GIÁM ĐỐC SỞ NỘI VỤ' -> 'Giám đốc Sở Nội vụ'
         kp = key(p)
         if k.startswith(kp + " ") and body_kind(line[len(p):].strip(), gaz):
             rest = " ".join(line.split()[len(p.split()):])
             return f"{p} {org_case(rest, body_kind(rest, gaz))}"
-    best, score = "", 0.0
-    for p in gaz.positions:
-        sc = fuzz.ratio(k, key(p))
-        if sc > score:
-            best, score = p, sc
+    marked = {tone_new(p.lower()): p for p in gaz.positions}
+    if low in marked:
+        return marked[low]
     if principal:
-        deputy = "phó " + principal if not principal.startswith("bo truong") else "thứ trưởng"
-        if key(deputy) != k and fuzz.ratio(k, key(deputy)) >= 75 and key(deputy) in {key(p) for p in gaz.positions}:
-            best = next(p for p in gaz.positions if key(p) == key(deputy))
-            score = 100.0
-    return best if score >= 88 else ""
+        deputy = "thứ trưởng" if principal.startswith("bo truong") else "phó " + principal
+        cands = [p for p in gaz.positions if key(p) == key(deputy)]
+        exact = [p for p in cands if tone_new(p.lower()) == tone_new(deputy)]
+        if (exact or len(cands) == 1) and fuzz.ratio(k, key(deputy)) >= 75:
+            return (exact or cands)[0]
+    scored = sorted(((fuzz.ratio(low, m), p) for m, p in marked.items()), reverse=True)
+    if scored and scored[0][0] >= 88 and (len(scored) < 2 or scored[1][0] < scored[0][0]):
+        return scored[0][1]
+    folded_hits = sorted(((fuzz.ratio(k, key(p)), p) for p in gaz.positions), reverse=True)
+    if folded_hits and folded_hits[0][0] >= 88 and (len(folded_hits) < 2 or folded_hits[1][0] < folded_hits[0][0]):
+        return folded_hits[0][1]
+    return ""
 
 
 _NAME_WORD = regex.compile(r"^[\p{Lu}][\p{Ll}\p{M}]+$")
@@ -421,8 +439,13 @@ def read_fields(lay: DocLayout, fix: Fix, gaz: Gazetteer, known: Callable[[str],
         regex.match(r"^\W*s[o06]\S{0,2}\s*[:;.,]?", folded(s.text)) or regex.search(r"/\s*[\p{Lu}Đ]{1,6}\s*-", s.text))), -1)
     issuer_segs = left[:so_i] if so_i >= 0 else [s for s in left if is_caps_line(s.text)]
     issuer, level, unit = rule_issuer(_lines(issuer_segs, fix), gaz)
+    issuer_reason = ""
+    if not issuer and issuer_segs and mean_conf(issuer_segs) >= SURE_CONF:
+        # a unit that is no longer in the gazetteer (merged in 2025), read with confidence: as OCR read it
+        issuer, level, unit = rule_issuer([s.text for s in issuer_segs], gaz, lambda n: plain_name(n, known))
+        issuer_reason = Reason.LOW_CONFIDENCE.value if issuer else ""
     if issuer_segs:  # without issuer lines the flattened text's values stand (document.py)
-        out["issuer"] = _val("issuer", issuer, issuer_segs, "" if issuer else Reason.MISSING.value)
+        out["issuer"] = _val("issuer", issuer, issuer_segs, issuer_reason or ("" if issuer else Reason.MISSING.value))
         out["admin_unit_level"] = Value("admin_unit_level", level)
         out["admin_unit_name"] = Value("admin_unit_name", unit)
     if so_i >= 0:
@@ -454,6 +477,8 @@ def read_fields(lay: DocLayout, fix: Fix, gaz: Gazetteer, known: Callable[[str],
         place = match_place(place_fixed, gaz) or match_place(place_raw, gaz)
         if not place and unit and fuzz.ratio(key(place_raw), key(unit)) >= 80:
             place = unit
+        elif not place and date_seg.conf >= SURE_CONF:
+            place = plain_name(place_raw, known)
         if place and prefix:
             place = prefix.group(0).strip() + " " + place
         out["place"] = _val("place", place, [date_seg], "" if place else Reason.LOW_CONFIDENCE.value)
