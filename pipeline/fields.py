@@ -231,6 +231,15 @@ def rule_number_symbol(text: str) -> tuple[str, str, bool]:
     return (num if clean else ""), symbol, (clean and not mapped) if num else clean
 
 
+def symbol_parts_ok(symbol: str) -> bool:
+    """'TTr-UBND', 'QĐ-BLĐTBXH', 'UBND-KGVX' yes; 'TTIr-UBND' no: a code part with small letters
+    is a known kind ('TTr', 'CTr'), the others are capitals and digits."""
+    for part in regex.split(r"[-.]", symbol.split("/")[-1]):
+        if regex.search(r"\p{Ll}", part) and part not in SYMBOL_TYPES:
+            return False
+    return True
+
+
 _DATE = regex.compile(r"^(?P<place>.*?)\s*[,.]\s*ng[aà]y\s*(?P<day>\S*?)\s*th[aá]ng\s*(?P<month>\S*?)\s*n[aă]m\s*(?P<year>\d{4})")
 
 
@@ -459,7 +468,10 @@ def read_fields(lay: DocLayout, fix: Fix, gaz: Gazetteer, known: Callable[[str],
         digits = [w.conf for w in so.words if regex.search(r"\d", w.text)]
         out["number"] = replace(_val("number", number, [so], reason),
                                 confidence=min(digits) if number and digits else so.conf)
-        out["symbol"] = _val("symbol", symbol, [so], "" if symbol else Reason.MISSING.value)
+        sym_reason = "" if symbol else Reason.MISSING.value
+        if symbol and not symbol_parts_ok(str(symbol)):
+            symbol, sym_reason = "", Reason.LOW_CONFIDENCE.value
+        out["symbol"] = _val("symbol", symbol, [so], sym_reason)
         vv = left[so_i + 1:]
     elif left:
         out["number"] = Value("number", "", reason=Reason.MISSING.value)
