@@ -20,6 +20,7 @@ from .records import PageResult, Reading, Word
 
 Image.MAX_IMAGE_PIXELS = 100_000_000  # pages of more than twice this are refused as decompression bombs
 MAX_SIDE = 12_000  # pixels; larger pages are scaled down before OCR
+LOW_DPI = 150  # scans below this are scaled up to the settings' dpi
 
 
 @dataclass(frozen=True)
@@ -44,12 +45,17 @@ class PageTask:
 
 def load_image(task: PageTask) -> tuple[Image.Image, int]:
     """The page image ('L' or 'RGB') and its resolution: a scanned PDF page's own image when it
-    is the whole page, else the page rendered at the settings' dpi; image files as they are."""
+    is the whole page (brought up to the settings' dpi when it is a low-resolution scan), else
+    the page rendered at the settings' dpi; image files as they are."""
     dpi = task.settings.dpi
     if task.kind == "pdf":
         own = poppler.embedded_page_image(Path(task.path), task.page, task.settings.timeout)
         if own is not None:
             img, dpi = own
+            if dpi < LOW_DPI:  # as a render would: Tesseract reads 100-dpi print badly
+                scale = task.settings.dpi / dpi
+                img = img.resize((round(img.width * scale), round(img.height * scale)), Image.BICUBIC)
+                dpi = task.settings.dpi
         else:
             img = poppler.render_page(Path(task.path), task.page, task.settings.dpi, task.settings.timeout)
     else:

@@ -93,9 +93,14 @@ def render_page(path: Path, page: int, dpi: int = 300, timeout: float = 120) -> 
     return imgs[0]
 
 
+OVERLAY_SHARE = 0.1  # images covering less of the page than this are overlays (signature logos)
+
+
 def embedded_page_image(path: Path, page: int, timeout: float = 60) -> tuple[Image.Image, int] | None:
-    """A scanned page's own image and its resolution, when the page is exactly one image
-    covering it: no resampling, and faster than rendering. None otherwise."""
+    """A scanned page's own image and its resolution, when one image covers the whole page:
+    no resampling, and faster than rendering. Small images drawn over it (digital-signature
+    logos) and the text layer (the signature stamp's words) are left out, as they are not
+    part of the paper. None when the page is anything else."""
     _require()
     try:
         lst = subprocess.run(["pdfimages", "-list", "-f", str(page), "-l", str(page), str(path)],
@@ -103,30 +108,42 @@ def embedded_page_image(path: Path, page: int, timeout: float = 60) -> tuple[Ima
     except (subprocess.TimeoutExpired, OSError):
         return None
     rows = [ln.split() for ln in lst.stdout.splitlines()[2:] if ln.strip()]
-    if lst.returncode or len(rows) != 1 or rows[0][2] != "image":
-        return None
-    size = _page_size(path, page, timeout)
+    size = _page_size(path, page, timeout) if not lst.returncode and rows else None
     if not size:
         return None
-    try:
-        w, h, xppi, yppi = int(rows[0][3]), int(rows[0][4]), int(rows[0][12]), int(rows[0][13])
-    except (ValueError, IndexError):
-        return None
     pw, ph = size
-    if xppi < 150 or xppi != yppi or abs(w / xppi * 72 - pw) > 0.05 * pw or abs(h / yppi * 72 - ph) > 0.05 * ph:
+    main, overlays = None, 0
+    for row in rows:
+        try:
+            num, kind, w, h, enc = int(row[1]), row[2], int(row[3]), int(row[4]), row[8]
+            xppi, yppi = int(row[12]), int(row[13])
+        except (ValueError, IndexError):
+            return None
+        if kind != "image":
+            continue  # soft masks of the overlays
+        if xppi > 0 and yppi > 0 and abs(w / xppi * 72 - pw) <= 0.05 * pw and abs(h / yppi * 72 - ph) <= 0.05 * ph:
+            if main is not None:
+                return None
+            main = (num, xppi, yppi, enc)
+        elif xppi <= 0 or yppi <= 0 or (w / xppi) * (h / yppi) * 72 * 72 > OVERLAY_SHARE * pw * ph:
+            return None  # a picture of its own on the page: render the page
+        else:
+            overlays += 1
+    if main is None or abs(main[1] - main[2]) > 0.02 * main[1] or main[1] < 70:
         return None
     with tempfile.TemporaryDirectory() as tmp:
         try:
-            subprocess.run(["pdfimages", "-all", "-f", str(page), "-l", str(page), str(path), f"{tmp}/i"],
+            fmt = "-all" if main[3] in ("jpeg", "image") else "-png"  # CCITT, JBIG2: as PNG
+            subprocess.run(["pdfimages", fmt, "-f", str(page), "-l", str(page), str(path), f"{tmp}/i"],
                            capture_output=True, timeout=timeout, check=True)
-            files = sorted(Path(tmp).iterdir())
+            files = [f for f in Path(tmp).iterdir() if f.stem == f"i-{main[0]:03d}"]
             if len(files) != 1 or files[0].suffix not in (".jpg", ".png", ".tif", ".pbm", ".pgm", ".ppm"):
                 return None
             img = Image.open(files[0])
             img.load()
         except (subprocess.SubprocessError, OSError):
             return None
-    return img, xppi
+    return img, round((main[1] + main[2]) / 2)
 
 
 def text_layout(path: Path, timeout: float = 60) -> str:
