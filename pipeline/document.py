@@ -58,7 +58,7 @@ def _number_and_date(vals: dict[str, fields.Value], by: dict[str, Reading], sign
     out = dict(vals)
     if "number" in vals:
         v = vals["number"]
-        r = by.get("number")
+        r = _on_row(by.get("number"), v.box)
         if v.value and (v.confidence or 0) >= TYPED_CONF:
             number, why = str(v.value), ""  # typed digits Tesseract is sure of: the digit reader does not overrule them
         elif v.value and (v.confidence or 0) >= 60 and r is not None and r.text != v.value:
@@ -72,12 +72,21 @@ def _number_and_date(vals: dict[str, fields.Value], by: dict[str, Reading], sign
     if "_date_parts" in vals and "date" in vals:
         year, month, day = vals["_date_parts"].value  # type: ignore[misc]
         v = vals["date"]
-        date, why = numberdate.decide_date(year, month, day, by.get("day"), signed_at, by.get("month"))
-        r = by.get("day")
+        r = _on_row(by.get("day"), v.box)
+        date, why = numberdate.decide_date(year, month, day, r, signed_at, _on_row(by.get("month"), v.box))
         hand = r is not None and r.source == "handwriting" and len(date) == 10 and not day
         out["date"] = replace(v, value=date, reason=why,
                               source=Source.HANDWRITING.value if hand else v.source)
     return out
+
+
+def _on_row(r: Reading | None, box: tuple[int, int, int, int] | None) -> Reading | None:
+    """The reading when it lies on the row of the line the field was read from ('Số: …',
+    'place, ngày …'); a reading from elsewhere on the page is not about this field."""
+    if r is None or box is None:
+        return None
+    overlap = min(r.box[3], box[3]) - max(r.box[1], box[1])
+    return r if overlap > 0.3 * max(1, min(r.box[3] - r.box[1], box[3] - box[1])) else None
 
 
 def _text_evidence(rec: PlanRecord, text_source: str) -> PlanRecord:

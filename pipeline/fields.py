@@ -213,13 +213,17 @@ _SO = regex.compile(r"^\W*[Ss][oóòỏõọôốồổỗộơớờởỡợO�
 _SYMBOL = regex.compile(r"^((?:\d{4}/)?[\p{Lu}Đ][\p{L}\d]*(?:\s*[-–.]\s*[\p{Lu}Đ\d][\p{L}\d]*)*)")
 
 
+_BARE_SYMBOL = regex.compile(r"^\W*[Ss]\S{0,2}\s*[:;.,]\s*(?P<sym>[\p{Lu}Đ][\p{L}]{0,4}\s*-\s*[\p{Lu}Đ][\p{L}\d]*)")
+
+
 def rule_number_symbol(text: str) -> tuple[str, str, bool]:
     """'Số: 129/KH-UBND' -> ('129', 'KH-UBND', True); 'Số: 84 /TTr -UBND' -> ('84', 'TTr-UBND', True);
     'Số: # /CT-UBND' -> ('', 'CT-UBND', False): the number is not plain digits (ink?);
     'Số: l76/QĐ-UBND' -> ('176', 'QĐ-UBND', False): typed 'l' for '1', read but less sure."""
     m = _SO.match(text.strip())
     if not m:
-        return "", "", False
+        b = _BARE_SYMBOL.match(text.strip())  # 'Số: KH-UBND': a draft's blank number, the slash lost
+        return ("", regex.sub(r"\s+", "", b.group("sym")), True) if b else ("", "", False)
     sm = _SYMBOL.match(m.group("sym").strip())
     symbol = regex.sub(r"\s+", "", sm.group(1)).replace("–", "-").strip(".-") if sm else ""
     symbol = regex.sub(r"Đ{2,}", "Đ", symbol.replace("Ð", "Đ"))  # OCR doubles the bar letter: 'QĐÐ'
@@ -444,9 +448,10 @@ def read_fields(lay: DocLayout, fix: Fix, gaz: Gazetteer, known: Callable[[str],
     out: dict[str, Value] = {}
     left = list(lay.get(Zone.HEADER_LEFT))
     right = list(lay.get(Zone.HEADER_RIGHT))
-    so_i = next((i for i, s in enumerate(left) if "/" in s.text and (
+    so_i = next((i for i, s in enumerate(left) if ("/" in s.text or _BARE_SYMBOL.search(s.text)) and (
         regex.match(r"^\W*s[o06]\S{0,2}\s*[:;.,]?", folded(s.text)) or regex.search(r"/\s*[\p{Lu}Đ]{1,6}\s*-", s.text))), -1)
-    issuer_segs = left[:so_i] if so_i >= 0 else [s for s in left if is_caps_line(s.text)]
+    issuer_segs = left[:so_i] if so_i >= 0 else [s for s in left if is_caps_line(s.text)
+                                                 and not regex.match(r"^\W*s[o06]\S?\s*[:;.,]", folded(s.text))]
     issuer, level, unit = rule_issuer(_lines(issuer_segs, fix), gaz)
     issuer_reason = ""
     if not issuer and issuer_segs and mean_conf(issuer_segs) >= SURE_CONF:
