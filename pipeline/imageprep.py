@@ -43,14 +43,14 @@ def _mm(mm: float, dpi: float) -> float:
     return mm * dpi / MM
 
 
-def to_gray(img: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
+def to_gray(img: Image.Image, dpi: float = WORK_DPI) -> tuple[np.ndarray, np.ndarray | None]:
     """Grayscale page (the red channel of a colour page: red seals fade, black print and blue
-    ink stay dark) and the colour array when there is one."""
+    ink stay dark) and, for a colour page, a small colour copy at about WORK_DPI."""
     if img.mode in ("RGBA", "P", "CMYK", "LA"):
         img = img.convert("RGB")
     if img.mode == "RGB":
-        rgb = np.asarray(img)
-        return np.ascontiguousarray(rgb[:, :, 0]), rgb
+        k = max(1, int(dpi / WORK_DPI))
+        return np.asarray(img.getchannel("R")), np.asarray(img.reduce(k) if k > 1 else img)
     if img.mode != "L":
         img = img.convert("L")
     return np.asarray(img), None
@@ -210,7 +210,8 @@ def find_seals(ink: np.ndarray, dpi: float) -> list[tuple[float, float, float, f
 def suppress_seal(gray: np.ndarray, cx: float, cy: float, r: float, dpi: float) -> np.ndarray:
     """The page with one seal whitened but for the print under it. A seal lighter than the print
     (gray scans) goes by its shade. An equally dark one (bilevel scans) goes by geometry: a
-    print line is a row of letters continuing outside the seal's disk. Off those rows everything in the disk (rings,
+    print line is a row of letters continuing outside the seal's disk, and inside it only what
+    stands on that row's baseline (and the tone marks over it) is print. Off those rows everything in the disk (rings,
     star, lettering) goes; on them, once the rings are cut away, the pieces that fit the row's
     letter height stay, with the ring bits that run through them."""
     hh, ww = gray.shape
@@ -228,13 +229,15 @@ def suppress_seal(gray: np.ndarray, cx: float, cy: float, r: float, dpi: float) 
         if np.hypot(xs, ys).min() > rr:  # wholly outside the disk
             letters.append((y + h / 2, h, y))
     rows = np.zeros(y1 - y0, dtype=bool)
-    row_h = np.zeros(y1 - y0)
+    row_h = np.zeros(y1 - y0)  # the row's letter height
+    base = np.zeros(y1 - y0)  # the row's baseline (crop y)
     for yc, h, y in letters:  # a print line: three or more letters of one height on one row
-        same = sum(abs(yc - yc2) < 0.3 * h and 0.6 * h <= h2 <= 1.6 * h for yc2, h2, _ in letters)
-        if same >= 3:
+        same = [(h2, y2 + h2) for yc2, h2, y2 in letters if abs(yc - yc2) < 0.3 * h and 0.6 * h <= h2 <= 1.6 * h]
+        if len(same) >= 3:
             top, bottom = max(0, y - int(0.45 * h)), int(y + 1.2 * h)
             rows[top:bottom] = True
-            row_h[top:bottom] = np.maximum(row_h[top:bottom], 1.65 * h)
+            row_h[top:bottom] = np.median([a for a, _ in same])
+            base[top:bottom] = np.median([b for _, b in same])
     yy, xx = np.mgrid[y0:y1, x0:x1]
     dist = np.hypot(xx - cx, yy - cy)
     disk = dist <= rr
@@ -244,7 +247,7 @@ def suppress_seal(gray: np.ndarray, cx: float, cy: float, r: float, dpi: float) 
     nb = int(rr) + 2
     cover = np.bincount(rad[on], minlength=nb)[:nb] / np.maximum(2 * np.pi * np.arange(nb), 1)
     ring_r = np.flatnonzero((cover > 0.4) & (np.arange(nb) > 0.4 * r))
-    ring_r = np.unique(np.concatenate([ring_r + k for k in range(-2, 3)]))  # its ragged edges
+    ring_r = np.unique(np.concatenate([ring_r + k for k in range(-5, 6)]))  # its ragged edges
     ring = on & np.isin(rad, ring_r)
     out = gray.copy()
     crop = out[y0:y1, x0:x1]
@@ -260,10 +263,20 @@ def suppress_seal(gray: np.ndarray, cx: float, cy: float, r: float, dpi: float) 
     # that cut through them; all the rest of the disk goes
     m, labels, st, _ = cv2.connectedComponentsWithStats(np.where(ring, 0, ink).astype(np.uint8), connectivity=8)
     fits = np.zeros(m, dtype=bool)
-    for i in range(1, m):
+    marks = []
+    for i in range(1, m):  # letters stand on the row's baseline; the seal's run round the arc
         x, y, w, h, _ = st[i]
-        inrow = rows[y:y + h]
-        fits[i] = inrow.mean() >= 0.8 and h <= row_h[y:y + h].max() and w <= 2 * row_h[y:y + h].max()
+        mid = min(y + h // 2, len(rows) - 1)
+        if not rows[mid]:
+            continue
+        lh, b = row_h[mid], base[mid]
+        if h <= 1.5 * lh and w <= 2.5 * lh and b - 0.3 * lh <= y + h <= b + 0.45 * lh:
+            fits[i] = True
+        elif h < 0.6 * lh and y + h < b - 0.4 * lh:
+            marks.append((i, x, w))  # a tone mark or dot above: kept over a kept letter
+    kept = [(st[i][0], st[i][0] + st[i][2]) for i in np.flatnonzero(fits)]
+    for i, x, w in marks:
+        fits[i] = any(a - 0.3 * w <= x + w / 2 <= b2 + 0.3 * w for a, b2 in kept)
     keep = fits[labels] & rows[:, None]
     t = max(3, int(_mm(0.6, dpi)) | 1)
     keep = cv2.dilate(keep.astype(np.uint8), np.ones((t, t), np.uint8)).astype(bool) & rows[:, None] & (ink > 0)
@@ -271,9 +284,9 @@ def suppress_seal(gray: np.ndarray, cx: float, cy: float, r: float, dpi: float) 
     return out
 
 
-def _colour_marks(rgb: np.ndarray, f: float, dpi: float) -> list[Mark]:
-    """Red seals and digital-signature logos of a colour page, from its saturated red ink."""
-    small = cv2.resize(rgb, None, fx=f, fy=f, interpolation=cv2.INTER_AREA) if f < 1 else rgb
+def _colour_marks(small: np.ndarray, f: float, dpi: float) -> list[Mark]:
+    """Red seals and digital-signature logos of a colour page, from the saturated red ink of its
+    small copy (`f` = small / full size)."""
     r, g, b = (small[:, :, i].astype(np.int16) for i in range(3))
     red = ((r > 110) & (r - np.maximum(g, b) > 50)).astype(np.uint8) * 255
     red = cv2.morphologyEx(red, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
@@ -353,7 +366,7 @@ def prepare(img: Image.Image, dpi: float, suppress: bool = True, deskew: bool = 
     """Even out the paper (`clean`: 'normalise'; 'binarise' also thresholds, 'raw' neither),
     look at the page on a small copy (kind, skew, seals, stamps), then deskew the full image
     and whiten its seals. A blank page is not deskewed or searched."""
-    gray, rgb = to_gray(img)
+    gray, rgb = to_gray(img, dpi)
     if clean != "raw":
         gray = normalise(gray, dpi)
     small, f = _small(gray, dpi)
@@ -378,7 +391,7 @@ def prepare(img: Image.Image, dpi: float, suppress: bool = True, deskew: bool = 
                                        int((cy + r) / f)), score))
     stamps = [Mark(k, tuple(int(v / f) for v in b), s) for k, b, s in find_boxes(ink, sdpi)]  # type: ignore[misc]
     if rgb is not None:
-        for m in _colour_marks(rgb, f, dpi):
+        for m in _colour_marks(rgb, rgb.shape[1] / gray.shape[1], dpi):
             (seals if m.kind == "seal" else stamps).append(m)
     seals, stamps = _outermost(seals), _outermost(stamps)
     if clean == "binarise":
