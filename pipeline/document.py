@@ -47,6 +47,8 @@ def apply_layout(rec: PlanRecord, pages: list[PageResult], fix: Callable[[str], 
             evidence.append(Evidence(f, v.page, v.box, v.confidence, v.source))
             if v.reason:
                 review.append(ReviewFlag(f, v.reason))
+            elif v.value and _under_seal(v, lay.seals):
+                review.append(ReviewFlag(f, Reason.SEAL.value))
     if "signer_name" in vals and not vals["signer_name"].value and rec.signer_name:
         pass  # the flattened text's guess is not kept: a seal or scribble is over the name
     return replace(rec, **updates, evidence=tuple(evidence), review=tuple(review))
@@ -78,6 +80,14 @@ def _number_and_date(vals: dict[str, fields.Value], by: dict[str, Reading], sign
         out["date"] = replace(v, value=date, reason=why,
                               source=Source.HANDWRITING.value if hand else v.source)
     return out
+
+
+def _under_seal(v: fields.Value, seals: tuple[tuple[int, tuple[int, int, int, int]], ...]) -> bool:
+    """A seal found on the page image overlaps the box the value was read from."""
+    if v.box is None:
+        return False
+    x0, y0, x1, y1 = v.box
+    return any(p == v.page and min(x1, b[2]) > max(x0, b[0]) and min(y1, b[3]) > max(y0, b[1]) for p, b in seals)
 
 
 def _on_row(r: Reading | None, box: tuple[int, int, int, int] | None) -> Reading | None:
