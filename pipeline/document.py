@@ -9,6 +9,7 @@ from . import fields, layout, numberdate
 from .gazetteer import Gazetteer
 from .records import Evidence, PageResult, PlanRecord, Reading, Reason, ReviewFlag, Source
 
+SEAL_DOUBT = 85.0  # a value read under a seal with less confidence than this is flagged 'seal'
 TYPED_CONF = 90.0  # Tesseract's confidence in a number's digits above which they are taken as typed
 HEADER_FIELDS = ("issuer", "doc_type", "number", "symbol", "place", "date", "title",
                  "signer_authority", "signer_position", "signer_name", "recipients")
@@ -47,7 +48,7 @@ def apply_layout(rec: PlanRecord, pages: list[PageResult], fix: Callable[[str], 
             evidence.append(Evidence(f, v.page, v.box, v.confidence, v.source))
             if v.reason:
                 review.append(ReviewFlag(f, v.reason))
-            elif v.value and _under_seal(v, lay.seals):
+            elif v.value and (v.confidence or 0) < SEAL_DOUBT and _under_seal(v, lay.seals):
                 review.append(ReviewFlag(f, Reason.SEAL.value))
     if "signer_name" in vals and not vals["signer_name"].value and rec.signer_name:
         pass  # the flattened text's guess is not kept: a seal or scribble is over the name

@@ -476,7 +476,11 @@ def read_fields(lay: DocLayout, fix: Fix, gaz: Gazetteer, known: Callable[[str],
         sym_reason = "" if symbol else Reason.MISSING.value
         if symbol and not symbol_parts_ok(str(symbol)):
             symbol, sym_reason = "", Reason.LOW_CONFIDENCE.value
-        out["symbol"] = _val("symbol", symbol, [so], sym_reason)
+        sym_words = [w.conf for w in so.words if "/" in w.text or regex.search(r"\p{Lu}{2}", w.text)]
+        out["symbol"] = replace(_val("symbol", symbol, [so], sym_reason),
+                                confidence=min(sym_words) if sym_words else so.conf)
+        if symbol and not sym_reason and sym_words and min(sym_words) >= MIN_CONF:
+            out["symbol"] = replace(out["symbol"], reason="")
         vv = left[so_i + 1:]
     elif left:
         out["number"] = Value("number", "", reason=Reason.MISSING.value)
