@@ -364,6 +364,18 @@ def match_position(line: str, gaz: Gazetteer, principal: str = "") -> str:
     return ""
 
 
+def sealed_surname(word: str, gaz: Gazetteer) -> str:
+    """A surname whose first letter a seal took: 'rhạm' -> 'Phạm', '¡rân' -> 'Trần', 'ạm' -> ''
+    (too little left). What is left must be the end of exactly one surname, one letter short."""
+    w = regex.sub(r"^[^\p{L}]+", "", word)
+    if not w or w[0].isupper() and w in gaz.surnames:
+        return w if w in gaz.surnames else ""
+    tails = {w[1:], w} if w[0].islower() else {w}
+    found = {s for s in gaz.surnames for t in tails
+             if len(t) >= 3 and len(s) == len(t) + 1 and fold(s[1:].lower()) == fold(t.lower())}
+    return found.pop() if len(found) == 1 else ""
+
+
 _NAME_WORD = regex.compile(r"^[\p{Lu}][\p{Ll}\p{M}]+$")
 
 
@@ -375,6 +387,8 @@ def rule_name(line: str, gaz: Gazetteer, known: Callable[[str], bool], given: Ma
     words = strip_noise(line).split()
     if not 2 <= len(words) <= 5:
         return ""
+    if words[0] not in gaz.surnames:
+        words[0] = sealed_surname(words[0], gaz) or words[0]
     if not all(_NAME_WORD.match(w) and known(w.lower()) for w in words):
         return ""
     if words[0] not in gaz.surnames:
@@ -557,16 +571,17 @@ def _signature_fields(lay: DocLayout, fix: Fix, gaz: Gazetteer, known: Callable[
     out["signer_authority"] = _val("signer_authority", authority, sig[:max(pi, 0)] if authority else [])
     out["signer_position"] = _val("signer_position", position, [sig[pi]] if pi >= 0 else [],
                                   "" if position else (Reason.SEAL.value if lay.sign_page in seal_pages else Reason.MISSING.value))
-    name, name_seg = "", None
+    name, name_seg, repaired = "", None, False
     for j in range(len(sig) - 1, max(after, 0) - 1, -1):
         cand = rule_name(sig_lines[j], gaz, known, given)
         if cand:
             name, name_seg = cand, sig[j]
+            repaired = cand.split()[0] not in strip_noise(sig_lines[j]).split()[:1]
             break
         if is_caps_line(sig_lines[j]):
             break
     out["signer_name"] = _val("signer_name", name, [name_seg] if name_seg else [],
-                              "" if name else (Reason.SEAL.value if sig else Reason.MISSING.value))
+                              Reason.SEAL.value if repaired or (not name and sig) else ("" if name else Reason.MISSING.value))
     # recipients
     items = rule_recipients(list(lay.get(Zone.RECIPIENTS)))
     if items:

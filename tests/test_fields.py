@@ -198,3 +198,11 @@ def test_name_tone_swap(gaz):
     assert fields.rule_name("Nguyễn Hoằng Giang", gaz, ok, given) == "Nguyễn Hoàng Giang"
     for keep in ("Lê Vân", "Trần Ngọc Căng", "Nguyễn Văn Tuân", "Bùi Thị Quỳnh Vân"):
         assert fields.rule_name(keep, gaz, ok, given) == keep
+
+
+def test_surname_under_seal(gaz):
+    """A seal took the surname's first letter: one surname fits what is left, flagged by the caller."""
+    assert fields.sealed_surname("rhạm", gaz) == "Phạm"
+    assert fields.sealed_surname("¡rân", gaz) == "Trần"
+    assert fields.sealed_surname("ạm", gaz) == ""  # too little left to tell
+    assert fields.rule_name("ạm Trường Thọ", gaz, lambda w: True) == ""
