@@ -1,2 +1,7 @@
-"""vnplans: OCR cleanup and structured extraction for Vietnamese administrative plans."""
-__version__ = "0.1.0"
+"""vnplans: OCR cleanup and structured extraction for Vietnamese administrative documents."""
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("vnplans")  # one source of truth: pyproject.toml
+except PackageNotFoundError:  # running from a checkout that was never installed
+    __version__ = "0.0.0+checkout"

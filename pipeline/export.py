@@ -47,6 +47,13 @@ def _sections(source: str, secs: tuple[Section, ...], prefix: str = "") -> Itera
         yield from _sections(source, s.children, path)
 
 
+def _umask() -> int:
+    """The process's umask (read by setting it, then putting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 class _Table:
     """A CSV written in chunks through pandas, into a temporary file renamed when complete."""
 
@@ -75,6 +82,7 @@ class _Table:
     def close(self) -> None:
         self.flush()
         self.f.close()
+        os.chmod(self.tmp, 0o666 & ~_umask())  # mkstemp makes 0600: a shared archive folder must be readable
         os.replace(self.tmp, self.path)
 
     def discard(self) -> None:
@@ -91,6 +99,7 @@ def _atomic_write(path: Path, write) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             write(f)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -134,6 +143,7 @@ def write_all(out_dir: Path, records: Iterable[tuple[PlanRecord, str]], errors: 
                 for row in _sections(rec.source, rec.sections):
                     tables["sections"].add(row)
                 _atomic_write(out_dir / "text" / text_name(rec.source), lambda f, t=text: f.write(t))
+        os.chmod(jtmp, 0o666 & ~_umask())
         os.replace(jtmp, out_dir / "plans.jsonl")
         for source, reason in errors:
             tables["errors"].add({"source": source, "reason": reason})

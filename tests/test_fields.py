@@ -206,3 +206,16 @@ def test_surname_under_seal(gaz):
     assert fields.sealed_surname("¡rân", gaz) == "Trần"
     assert fields.sealed_surname("ạm", gaz) == ""  # too little left to tell
     assert fields.rule_name("ạm Trường Thọ", gaz, lambda w: True) == ""
+
+
+def test_output_files_readable_by_others(tmp_path):
+    """Exports respect the umask (0644 under 022), not mkstemp's 0600."""
+    import os
+    from pipeline.export import write_all
+    old = os.umask(0o022)
+    try:
+        write_all(tmp_path, iter([(PlanRecord(source="a.txt", issuer="X"), "text")]), [])
+    finally:
+        os.umask(old)
+    for name in ("plans.csv", "plans.jsonl", "errors.csv"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o644, name
