@@ -184,8 +184,98 @@ class Catalog:
                                                    "ORDER BY source")
                 if sources is None or s in sources]
 
+    # ---------------------------------------------------------------- human review (issue 12)
+    # Versions are rows of their own, keyed by source: replacing a record (a re-run, --reprocess)
+    # never touches them, and the machine record is never overwritten.
+    VERSIONS_SCHEMA = """
+    CREATE TABLE IF NOT EXISTS versions (
+        id        INTEGER PRIMARY KEY AUTOINCREMENT,
+        source    TEXT NOT NULL,
+        sha256    TEXT,          -- the file's content when the person saw it
+        created   REAL NOT NULL, -- unix time
+        who       TEXT,
+        changed   TEXT,          -- JSON list: fields this save changed or confirmed
+        confirmed TEXT,          -- JSON list: every field confirmed so far (review flag cleared)
+        fields    TEXT           -- JSON {field: value}: every human value so far
+    );
+    CREATE INDEX IF NOT EXISTS versions_source ON versions(source, id);
+    """
+
+    def _versions_table(self) -> None:
+        if not getattr(self, "_versions_ok", False):
+            try:
+                self.db.executescript(self.VERSIONS_SCHEMA)
+            except sqlite3.OperationalError as e:
+                raise OutputError(f"cannot write catalog {self.path}: {e}") from e
+            self._versions_ok = True
+
+    def add_version(self, source: str, who: str, fields: dict, confirmed: list[str],
+                    changed: list[str]) -> "HumanVersion":
+        """A new human version of a record (cumulative values and confirmations)."""
+        self._versions_table()
+        row = self.db.execute("SELECT sha256 FROM records WHERE source=?", (source,)).fetchone()
+        now = time.time()
+        try:
+            cur = self.db.execute("INSERT INTO versions(source,sha256,created,who,changed,confirmed,fields) "
+                                  "VALUES (?,?,?,?,?,?,?)",
+                                  (source, row[0] if row else "", now, who, json.dumps(changed, ensure_ascii=False),
+                                   json.dumps(sorted(set(confirmed)), ensure_ascii=False),
+                                   json.dumps(fields, ensure_ascii=False, sort_keys=True)))
+        except sqlite3.OperationalError as e:
+            raise OutputError(f"cannot write catalog {self.path}: {e}") from e
+        return HumanVersion(int(cur.lastrowid), source, row[0] if row else "", now, who, tuple(changed),
+                            tuple(sorted(set(confirmed))), dict(fields))
+
+    def _version_rows(self, sql: str, args: tuple = ()) -> list["HumanVersion"]:
+        self._versions_table()
+        return [HumanVersion(i, s, h or "", c, w or "", tuple(json.loads(ch or "[]")), tuple(json.loads(co or "[]")),
+                             json.loads(f or "{}"))
+                for i, s, h, c, w, ch, co, f in self.db.execute(sql, args)]
+
+    def latest_version(self, source: str) -> "HumanVersion | None":
+        rows = self._version_rows("SELECT id,source,sha256,created,who,changed,confirmed,fields FROM versions "
+                                  "WHERE source=? ORDER BY id DESC LIMIT 1", (source,))
+        return rows[0] if rows else None
+
+    def latest_versions(self) -> dict[str, "HumanVersion"]:
+        """The latest human version of every reviewed source."""
+        rows = self._version_rows("SELECT v.id,v.source,v.sha256,v.created,v.who,v.changed,v.confirmed,v.fields "
+                                  "FROM versions v JOIN (SELECT source, MAX(id) AS id FROM versions GROUP BY source) m "
+                                  "ON m.id=v.id")
+        return {v.source: v for v in rows}
+
+    def version_history(self, source: str) -> list["HumanVersion"]:
+        return self._version_rows("SELECT id,source,sha256,created,who,changed,confirmed,fields FROM versions "
+                                  "WHERE source=? ORDER BY id", (source,))
+
+    def record_row(self, source: str) -> tuple[PlanRecord, str, str, str] | None:
+        """(record, corrected text, sha256, settings) of one source, whatever its status."""
+        row = self.db.execute("SELECT record, text, sha256, settings FROM records WHERE source=?",
+                              (source,)).fetchone()
+        return (PlanRecord.from_dict(json.loads(row[0])), row[1] or "", row[2] or "", row[3] or "") if row else None
+
+    def last_input(self) -> str:
+        """The input folder of the latest run ('' when none)."""
+        row = self.db.execute("SELECT input FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+        return row[0] or "" if row else ""
+    # ---------------------------------------------------------------- end human review
+
 
 def file_row(**kw) -> FileRow:
     base = asdict(FileRow("", 0, 0.0, "", "", 0, "pending", "", ""))
     base.update(kw)
     return FileRow(**base)
+
+
+# ---------------------------------------------------------------- human review (issue 12)
+@dataclass(frozen=True)
+class HumanVersion:
+    """One saved review of a record: the human values and confirmations so far, who and when."""
+    id: int
+    source: str
+    sha256: str
+    created: float
+    who: str
+    changed: tuple[str, ...]
+    confirmed: tuple[str, ...]
+    fields: dict
