@@ -278,7 +278,7 @@ def suppress_seal(gray: np.ndarray, cx: float, cy: float, r: float, dpi: float) 
     for i, x, w in marks:
         fits[i] = any(a - 0.3 * w <= x + w / 2 <= b2 + 0.3 * w for a, b2 in kept)
     keep = fits[labels] & rows[:, None]
-    t = max(3, int(_mm(0.6, dpi)) | 1)
+    t = max(3, int(_mm(1.5, dpi)) | 1)  # ink next to a kept letter is its own, cut by the ring
     keep = cv2.dilate(keep.astype(np.uint8), np.ones((t, t), np.uint8)).astype(bool) & rows[:, None] & (ink > 0)
     crop[disk & ~keep] = paper  # the paper's own shade, not a white hole
     return out
