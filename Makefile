@@ -7,12 +7,12 @@ STAMP  := $(VENV)/.installed-stamp
 APT_PKGS := tesseract-ocr tesseract-ocr-vie poppler-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test system-deps bench dictionaries clean
+.PHONY: run test system-deps browser-deps bench dictionaries clean
 
 run: system-deps $(STAMP)
 	$(BIN)/vnplans run samples -o out
 
-test: system-deps $(STAMP)
+test: system-deps browser-deps $(STAMP)
 	$(BIN)/python -m pytest
 
 # Debian packages, installed only when a piece is missing.
@@ -24,6 +24,17 @@ system-deps:
 	  echo "installing $(APT_PKGS)"; \
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PKGS); \
+	fi
+
+# Headless Chromium for the report/review browser tests (tests/test_browser.py), only for tests;
+# where it cannot be installed those tests are skipped with the reason.
+BROWSER_PKGS := chromium chromium-driver
+browser-deps:
+	@if ! command -v chromedriver >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1; then \
+	  echo "installing $(BROWSER_PKGS) (browser tests)"; \
+	  ( $(SUDO) apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(BROWSER_PKGS) ) \
+	  || echo "could not install $(BROWSER_PKGS): the browser tests will be skipped"; \
 	fi
 
 $(STAMP): pyproject.toml

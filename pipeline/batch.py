@@ -263,7 +263,7 @@ class Runner:
     """One run of the batch over an input folder into an output folder."""
 
     def __init__(self, input_dir: Path, out_dir: Path, options: RunOptions, lexicon=None,
-                 progress: Progress | None = None):
+                 progress: Progress | None = None, user_dict: Path | None = None, report: bool = True):
         self.input_dir = Path(input_dir)
         self.out_dir = Path(out_dir)
         self.opt = options
@@ -275,6 +275,11 @@ class Runner:
         self.confs: list[float] = []
         self.stop_signal = 0  # set by request_stop: the run winds down
         self.stopped = False  # work was left undone because of it
+        # ---- human review (issue 12): spellings people corrected, kept after restoration; the report
+        from . import userdict
+        self.protect = userdict.Protector(userdict.load(user_dict)) if user_dict else None
+        self.report = report
+        # ---- end human review
 
     def request_stop(self, signum: int = signal.SIGINT) -> None:
         """Ask the run to stop cleanly (safe from a signal handler): no more inputs or pages are
@@ -361,7 +366,7 @@ class Runner:
         if lexicon is not None and text_source in ("ocr", "text"):
             from .restore import restore
             res = restore(text, lexicon)
-            text = res.text
+            text = self.protect.apply(res.text) if self.protect else res.text  # user dictionary (issue 12)
             quality = Quality(conf, res.coverage, len(res.corrections))
             self.stats["corrections"] += len(res.corrections)
         elif lexicon is not None:
@@ -396,7 +401,8 @@ class Runner:
             from .restore import restore
 
             def fix(t: str) -> str:
-                return restore(t, lexicon).text
+                out = restore(t, lexicon).text
+                return self.protect.apply(out) if self.protect else out  # user dictionary (issue 12)
             syl = lexicon.syllables
             return document.apply_layout(rec, pages, fix, self._gaz, lambda w: w in syl, text_source, signed,
                                          lexicon.persons.get("given", {}))
@@ -430,7 +436,10 @@ class Runner:
             if not self.stopped:
                 self._ocr(cat, docs)
             sources = {f.source for f in files} | {s for s, _ in problems}
-            n = write_all(self.out_dir, cat.records(sources), cat.errors(sources))
+            n = write_all(self.out_dir, cat.records(sources), cat.errors(sources), cat.latest_versions())
+            if self.report and not self.stopped:  # issue 12: the static report, after the exports
+                from .report import write_report
+                write_report(self.out_dir, cat, self.input_dir, sources=sources)
             if not self.stopped:  # a stopped run stays unfinished in the catalog's runs table
                 cat.finish_run(run_id)
         finally:
@@ -602,6 +611,6 @@ def export(out_dir: Path) -> int:
         raise OutputError(f"no catalog in {out_dir}: run `vnplans run` first")
     cat = Catalog(path)
     try:
-        return write_all(Path(out_dir), cat.records(), cat.errors())
+        return write_all(Path(out_dir), cat.records(), cat.errors(), cat.latest_versions())
     finally:
         cat.close()

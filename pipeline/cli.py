@@ -124,7 +124,13 @@ def cmd_run(args) -> int:
     from .lexicon import LazyLexicon
     lexicon = None if args.no_restore else LazyLexicon(Path(args.dict_dir) if args.dict_dir else None)
     bar = _Bar(enabled=not args.quiet and sys.stderr.isatty())
-    runner = Runner(inp, Path(args.output), opts, lexicon, bar)
+    user_dict = Path(args.user_dict) if args.user_dict else None  # issue 12: default OUT/user_dict.tsv if present
+    if user_dict is None and (Path(args.output) / "user_dict.tsv").is_file():
+        user_dict = Path(args.output) / "user_dict.tsv"
+    elif user_dict is not None and not user_dict.is_file():
+        _err(f"user dictionary not found: {user_dict}")
+        return ExitCode.bad_args
+    runner = Runner(inp, Path(args.output), opts, lexicon, bar, user_dict=user_dict, report=not args.no_report)
     try:
         with stop_on_signals(runner):
             s = runner.run()
@@ -159,6 +165,48 @@ def cmd_export(args) -> int:
     from .batch import export
     n = export(Path(args.output))
     print(f"{n} records exported to {args.output}", file=sys.stderr)
+    return ExitCode.ok
+
+
+# ---------------------------------------------------------------- report and review (issue 12)
+
+def cmd_report(args) -> int:
+    from .report import write_report
+    out = Path(args.output)
+    if not (out / "catalog.sqlite").exists():
+        _err(f"no catalog in {out}: run `vnplans run` first")
+        return ExitCode.bad_args
+    s = write_report(out, input_dir=args.input, images=not args.no_images)
+    print(f"report: {out / 'report' / 'index.html'} ({s.documents} documents, {s.failed} failed; "
+          f"{s.pages_written} pages and {s.images_written} images written in {s.seconds:.1f} s)", file=sys.stderr)
+    return ExitCode.ok
+
+
+def cmd_review(args) -> int:
+    from .review import serve
+    out = Path(args.output)
+    if not (out / "catalog.sqlite").exists():
+        _err(f"no catalog in {out}: run `vnplans run` first")
+        return ExitCode.bad_args
+    if not 0 <= args.port < 65536:
+        _err("--port must be 0-65535")
+        return ExitCode.bad_args
+
+    def ready(url: str) -> None:
+        print(f"review: {url}  (Ctrl-C to stop)", file=sys.stderr, flush=True)
+        if "token=" in url:
+            print("access token required on every request: share this address only with reviewers",
+                  file=sys.stderr, flush=True)
+    try:
+        serve(out, args.host, args.port, args.allow_remote, args.user, ready)
+    except PermissionError as e:
+        _err(str(e))
+        return ExitCode.bad_args
+    except OSError as e:
+        _err(f"cannot serve on {args.host}:{args.port}: {e.strerror or e}")
+        return ExitCode.bad_args
+    except KeyboardInterrupt:
+        pass
     return ExitCode.ok
 
 
@@ -246,7 +294,26 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="Dask scheduler for --executor dask")
     r.add_argument("--dict-dir", help="dictionaries folder (default: the project's dictionaries/)")
     r.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
+    r.add_argument("--user-dict", metavar="PATH", help="names/places/offices kept in their spelling after "
+                   "correction (default: OUT_DIR/user_dict.tsv when present, written by `vnplans review`)")
+    r.add_argument("--no-report", action="store_true", help="do not write OUT_DIR/report/")
     r.set_defaults(func=cmd_run)
+
+    rp = sub.add_parser("report", help="write OUT_DIR/report/ (static HTML review report) from the catalog")
+    rp.add_argument("output", metavar="OUT_DIR")
+    rp.add_argument("--input", metavar="INPUT_DIR", help="where the inputs are now (default: the last run's folder)")
+    rp.add_argument("--no-images", action="store_true", help="no page thumbnails or field crops")
+    rp.set_defaults(func=cmd_report)
+
+    rv = sub.add_parser("review", help="serve the report with editable fields on 127.0.0.1")
+    rv.add_argument("output", metavar="OUT_DIR")
+    rv.add_argument("--port", type=int, default=8765, help="port (default 8765; 0: any free port)")
+    rv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    rv.add_argument("--allow-remote", action="store_true",
+                    help="allow a --host other than this machine; a random access token is then printed and "
+                         "required on every request")
+    rv.add_argument("--user", help="reviewer name stored with each saved version (default: the login name)")
+    rv.set_defaults(func=cmd_review)
 
     e = sub.add_parser("export", help="rewrite OUT_DIR's CSV/JSONL files from its catalog")
     e.add_argument("output", metavar="OUT_DIR")

@@ -19,7 +19,7 @@ LISTS = ["purposes", "requirements", "participants", "recipients", "warnings"]
 SEP = " | "
 
 
-def plans_row(r: PlanRecord) -> dict:
+def plans_row(r: PlanRecord, reviewed_at: str = "") -> dict:
     d = r.to_dict()
     row = {k: d[k] for k in SCALARS}
     row["legal_basis"] = SEP.join(f"{x['number']} ({x['date']})" if x["date"] else x["number"] for x in d["legal_basis"])
@@ -32,6 +32,7 @@ def plans_row(r: PlanRecord) -> dict:
     row["dictionary_coverage"] = r.quality.dictionary_coverage
     row["corrections"] = r.quality.corrections
     row["review"] = SEP.join(f"{f.field} ({f.reason})" for f in r.review)
+    row["reviewed_at"] = reviewed_at  # when a person last saved this record ('' never): issue 12
     return row
 
 
@@ -109,9 +110,12 @@ def _atomic_write(path: Path, write) -> None:
         raise
 
 
-def write_all(out_dir: Path, records: Iterable[tuple[PlanRecord, str]], errors: list[tuple[str, str]]) -> int:
+def write_all(out_dir: Path, records: Iterable[tuple[PlanRecord, str]], errors: list[tuple[str, str]],
+              versions: dict | None = None) -> int:
     """plans.csv, plans.jsonl, the long tables, text/*.txt and errors.csv; returns the record count.
-    Records stream through: memory does not grow with the number of documents."""
+    Records stream through: memory does not grow with the number of documents.
+    `versions` ({source: store.HumanVersion}): people's corrections, applied over the machine
+    records in every file but plans_machine.csv, which keeps the machine's values."""
     out_dir = Path(out_dir)
     tables: dict[str, _Table] = {}
     n = 0
@@ -125,12 +129,21 @@ def write_all(out_dir: Path, records: Iterable[tuple[PlanRecord, str]], errors: 
             "legal": _Table(out_dir / "legal_basis.csv", ["source", "type", "number", "date", "issuer"]),
             "sections": _Table(out_dir / "sections.csv", ["source", "path", "number", "heading", "text"]),
             "errors": _Table(out_dir / "errors.csv", ["source", "reason"]),
+            "machine": _Table(out_dir / "plans_machine.csv", list(plans_row(PlanRecord(source="")).keys()),
+                              ints=("pages", "expected_attendees", "n_assignments", "n_tasks", "corrections")),
         }
         fd, jtmp = tempfile.mkstemp(dir=out_dir, prefix=".plans.jsonl", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as jf:
             for rec, text in records:
                 n += 1
-                tables["plans"].add(plans_row(rec))
+                # ---- human review (issue 12): the machine's row apart, the person's values in the rest
+                tables["machine"].add(plans_row(rec))
+                version = (versions or {}).get(rec.source)
+                if version is not None:
+                    from .review import apply_version, reviewed_at
+                    rec = apply_version(rec, version)
+                tables["plans"].add(plans_row(rec, reviewed_at(version) if version is not None else ""))
+                # ---- end human review
                 jf.write(rec.to_json() + "\n")
                 for a in rec.assignments:
                     for t in a.tasks or ("",):

@@ -254,6 +254,10 @@ class Catalog:
                               (source,)).fetchone()
         return (PlanRecord.from_dict(json.loads(row[0])), row[1] or "", row[2] or "", row[3] or "") if row else None
 
+    def sources(self) -> list[str]:
+        """Sources that have a record."""
+        return [r[0] for r in self.db.execute("SELECT source FROM records ORDER BY source")]
+
     def last_input(self) -> str:
         """The input folder of the latest run ('' when none)."""
         row = self.db.execute("SELECT input FROM runs ORDER BY id DESC LIMIT 1").fetchone()

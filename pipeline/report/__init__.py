@@ -1,0 +1,321 @@
+"""The static review report: OUT/report/index.html and one page per document, from the catalog.
+
+The site opens from disk (no server, no network): a table of all documents (sortable and
+filterable by a small script over `docs.js`), and per document its page thumbnails, each field
+beside the crop of the page region it came from, and the corrected text with every change and
+every doubtful OCR word marked. Images are small JPEG files written once; a document's page is
+rewritten only when its record, text or human version changed. Jinja2 autoescapes everything.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import OutputError
+from ..records import PlanRecord
+from ..store import Catalog, HumanVersion
+from .images import ImageStore, PageImages
+from .textmarks import Segment, segments
+
+ASSETS = Path(__file__).parent / "static"
+TEMPLATES = Path(__file__).parent / "templates"
+STAMP = "vnplans-report 1"  # bump when templates change: every document page is rewritten
+PAGE_ROWS = 500  # rows of the index rendered into the HTML itself (the script pages the rest)
+STATE = ".state.json"
+DISPLAY = ("doc_type", "number", "symbol", "date", "place", "issuer", "admin_unit_level", "admin_unit_name",
+           "title", "signer_authority", "signer_position", "signer_name", "signed_at", "event_time",
+           "event_month", "event_location", "expected_attendees", "funding")
+
+__all__ = ["write_report", "ReportStats", "document_view", "index_rows", "environment", "doc_id", "ImageStore"]
+
+
+@dataclass(frozen=True)
+class ReportStats:
+    documents: int  # records in the report
+    failed: int  # inputs that failed (listed in the table)
+    pages_written: int  # document pages written this time (others were up to date)
+    images_written: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class FieldView:
+    name: str
+    value: str
+    machine: str  # the machine's value ('' when the same as value)
+    human: bool  # the value is a person's
+    flags: tuple[str, ...]  # open review reasons
+    confirmed: bool
+    crop: str  # image name under img/, '' when none
+    page: int
+    confidence: float | None
+    source: str
+
+
+@dataclass(frozen=True)
+class PageView:
+    page: int
+    images: PageImages | None
+    width: int
+    height: int
+    boxes: tuple[tuple[str, int, int, int, int], ...]  # (field, x0, y0, x1, y1)
+    engine: str
+    confidence: float | None
+    error: str
+
+
+@dataclass(frozen=True)
+class DocView:
+    id: str
+    source: str
+    record: PlanRecord  # with the human values applied
+    version: HumanVersion | None
+    reviewed_at: str
+    history: tuple[HumanVersion, ...]
+    fields: tuple[FieldView, ...]
+    lists: tuple[tuple[str, tuple[str, ...]], ...]
+    pages: tuple[PageView, ...]
+    text: tuple[Segment, ...]
+    fixes: int
+    low: int
+    image_note: str  # why there are no images, '' when there are
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def doc_id(source: str) -> str:
+    """A short, file-name-safe id of a source."""
+    return hashlib.sha1(source.encode("utf-8")).hexdigest()[:16]
+
+
+def environment():
+    """The Jinja2 environment of the report and the review app (autoescape on for every template)."""
+    import jinja2
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
+                             trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+    env.filters["conf"] = lambda v: "" if v is None else f"{float(v):.0f}"
+    env.filters["iso"] = lambda t: time.strftime("%Y-%m-%d %H:%M", time.localtime(t))
+    return env
+
+
+# ------------------------------------------------------------------------------ the table
+
+def _index_row(rec: PlanRecord, v: HumanVersion | None) -> dict:
+    from ..review import apply_version, reviewed_at
+    r = apply_version(rec, v)
+    sid = doc_id(r.source)
+    return {"id": sid, "source": r.source, "doc_type": r.doc_type,
+            "number": f"{r.number}/{r.symbol}" if r.number and r.symbol else (r.number or r.symbol),
+            "date": r.date, "issuer": r.issuer, "title": r.title[:160], "signer": r.signer_name,
+            "pages": r.pages, "conf": r.quality.ocr_confidence, "text_source": r.text_source,
+            "flags": [f"{f.field} ({f.reason})" for f in r.review], "reasons": sorted({f.reason for f in r.review}),
+            "reviewed": reviewed_at(v), "warnings": len(r.warnings), "status": "done", "error": ""}
+
+
+def index_rows(cat: Catalog, records=None, versions: dict[str, HumanVersion] | None = None) -> list[dict]:
+    """One row per document (records and failed inputs), in source order."""
+    versions = cat.latest_versions() if versions is None else versions
+    rows = [_index_row(rec, versions.get(rec.source)) for rec, _ in (records if records is not None else cat.records())]
+    for source, reason in cat.errors():
+        rows.append({"id": "", "source": source, "doc_type": "", "number": "", "date": "", "issuer": "",
+                     "title": "", "signer": "", "pages": None, "conf": None, "text_source": "", "flags": [],
+                     "reasons": [], "reviewed": "", "warnings": 0, "status": "failed", "error": reason})
+    rows.sort(key=lambda r: r["source"])
+    return rows
+
+
+# ------------------------------------------------------------------------------ a document
+
+def _ocr_key(settings: str) -> str:
+    parts = settings.split("; ")
+    return parts[1] if len(parts) > 1 else ""
+
+
+def document_view(cat: Catalog, source: str, images: ImageStore | None, input_dir: str | Path | None = None,
+                  row: tuple[PlanRecord, str] | None = None, version: HumanVersion | None | bool = False,
+                  make_images: bool = True) -> DocView | None:
+    """Everything the document page shows; page images and crops are written when missing."""
+    from ..normalize import normalize
+    from ..review import apply_version, field_text, reviewed_at
+    from ..tesseract import lines_text
+    full = cat.record_row(source)
+    if full is None:
+        return None
+    machine, text, sha, settings = full
+    if row is not None:
+        machine, text = row
+    v = cat.latest_version(source) if version is False else version
+    rec = apply_version(machine, v)  # type: ignore[arg-type]
+    frow = cat.file(source)
+    kind = frow.kind if frow else ""
+    key = _ocr_key(settings)
+    pages = [cat.page(sha, n, key) for n in range(1, max(rec.pages, 1) + 1)] if key else []
+    good = [p for p in pages if p is not None and not p.error]
+    raw = normalize("\n\n".join(lines_text(p.words) if p.words else p.text for p in good)) if good else text
+    segs = segments(raw, text, [(w.text, w.conf) for p in good for w in p.words])
+
+    ev = {e.field: e for e in rec.evidence}
+    input_dir = Path(input_dir) if input_dir else Path(cat.last_input() or ".")
+    path = input_dir / source
+    note = ""
+    if kind not in ("pdf", "image"):
+        note = "no page images: the input is text"
+    elif not path.is_file():
+        note = f"no page images: the input file is not at {path}"
+    elif images is None or not make_images:
+        note = "page images not made"
+    page_views: list[PageView] = []
+    crops: dict[str, str] = {}
+    for n in range(1, rec.pages + 1):
+        p = pages[n - 1] if n - 1 < len(pages) else None
+        boxes = tuple((f, *e.box) for f, e in ev.items() if e.page == n and e.box)
+        imgs = None
+        if not note and p is not None and images is not None:
+            names = images.page_names(sha, n)
+            wanted = [c for c in (images.crop_name(sha, n, tuple(b[1:])) for b in boxes)] if p.width else []
+            if images.has(names.thumb) and images.has(names.view) and all(images.has(c) for c in wanted):
+                imgs = names
+            else:
+                img = images.page_image(path, kind, n, settings, p.engine, (p.width, p.height))
+                if img is not None:
+                    imgs = images.write_page(img, sha, n)
+                    for b in boxes if p.width else ():
+                        images.write_crop(img, sha, n, tuple(b[1:]))
+            if imgs is not None and p.width:
+                for f, *b in boxes:
+                    name = images.crop_name(sha, n, tuple(b))
+                    if images.has(name):
+                        crops[f] = name
+        page_views.append(PageView(n, imgs, p.width if p else 0, p.height if p else 0, boxes if p and p.width else (),
+                                   p.engine if p else "", p.confidence if p else None, p.error if p else "page missing"))
+
+    flagged: dict[str, list[str]] = {}
+    for f in rec.review:
+        flagged.setdefault(f.field, []).append(f.reason)
+    confirmed = set(v.confirmed) if v else set()
+    human = set(v.fields) if v else set()
+    names = list(DISPLAY) + [f for f in flagged if f not in DISPLAY]
+    fields = []
+    for f in names:
+        if not hasattr(rec, f):
+            continue
+        val = getattr(rec, f)
+        shown = " | ".join(val) if isinstance(val, tuple) and all(isinstance(x, str) for x in val) else \
+            ("" if val is None else str(val) if not isinstance(val, tuple) else f"{len(val)} items")
+        mval = field_text(machine, f) if not isinstance(getattr(machine, f), tuple) else ""
+        e = ev.get(f)
+        fields.append(FieldView(f, shown, mval if f in human and mval != shown else "", f in human,
+                                tuple(flagged.get(f, ())), f in confirmed, crops.get(f, ""), e.page if e else 0,
+                                e.confidence if e else None, e.source if e else ""))
+    lists = tuple((k, getattr(rec, k)) for k in ("recipients", "participants", "purposes", "requirements",
+                                                 "assignment_units", "warnings") if getattr(rec, k))
+    return DocView(doc_id(source), source, rec, v, reviewed_at(v), tuple(cat.version_history(source)) if v else (),
+                   tuple(fields), lists, tuple(page_views), tuple(segs),
+                   sum(1 for s in segs if "fix" in s.kind), sum(1 for s in segs if "low" in s.kind), note)
+
+
+# ------------------------------------------------------------------------------ writing
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix="." + path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def script_json(data: Any) -> str:
+    """JSON safe inside a script file or element (no '<', '>', '&', line separators)."""
+    s = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return (s.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def _fingerprint(rec: PlanRecord, text: str, v: HumanVersion | None, images_ok: bool) -> str:
+    h = hashlib.sha1()
+    for part in (STAMP, rec.to_json(), text, str(v.id if v else 0), str(images_ok)):
+        h.update(part.encode("utf-8"))
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def write_report(out_dir: Path, catalog: Catalog | None = None, input_dir: str | Path | None = None,
+                 images: bool = True, sources: set[str] | None = None) -> ReportStats:
+    """Write OUT/report/: index.html, docs.js, doc/ID.html per document, img/ and assets/.
+    Pages and images that are up to date are left as they are. `sources`: only these inputs
+    (a run's), as in the exports."""
+    try:
+        return _write_report(Path(out_dir), catalog, input_dir, images, sources)
+    except OSError as e:
+        raise OutputError(f"cannot write the report in {out_dir}: {e.strerror or e}") from e
+
+
+def _write_report(out_dir: Path, catalog: Catalog | None, input_dir: str | Path | None, images: bool,
+                  sources: set[str] | None) -> ReportStats:
+    t0 = time.monotonic()
+    own = catalog is None
+    cat = catalog or Catalog(out_dir / "catalog.sqlite")
+    root = out_dir / "report"
+    try:
+        env = environment()
+        store = ImageStore(root)
+        input_dir = Path(input_dir) if input_dir else Path(cat.last_input() or ".")
+        versions = cat.latest_versions()
+        state_path = root / STATE
+        try:
+            state = json.loads(state_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            state = {}
+        doc_t = env.get_template("doc.html")
+        rows, written, n = [], 0, 0
+        for rec, text in cat.records(sources):
+            n += 1
+            v = versions.get(rec.source)
+            rows.append(_index_row(rec, v))
+            sid = doc_id(rec.source)
+            kind = (cat.file(rec.source) or None)
+            images_ok = bool(images and kind and kind.kind in ("pdf", "image") and (input_dir / rec.source).is_file())
+            fp = _fingerprint(rec, text, v, images_ok)
+            page = root / "doc" / f"{sid}.html"
+            if state.get(sid) == fp and page.is_file():
+                continue
+            view = document_view(cat, rec.source, store, input_dir, (rec, text), v, make_images=images)
+            html = doc_t.render(d=view, mode="static", editable=(), saved=False,
+                                asset=lambda name: f"../assets/{name}", img_href=lambda name: f"../img/{name}",
+                                index_href="../index.html", home_href="../index.html", post_href="")
+            _write(page, html)
+            state[sid] = fp
+            written += 1
+        for source, reason in cat.errors(sources):
+            rows.append({"id": "", "source": source, "doc_type": "", "number": "", "date": "", "issuer": "",
+                         "title": "", "signer": "", "pages": None, "conf": None, "text_source": "", "flags": [],
+                         "reasons": [], "reviewed": "", "warnings": 0, "status": "failed", "error": reason})
+        rows.sort(key=lambda r: r["source"])
+        for r in rows:
+            r["href"] = f"doc/{r['id']}.html" if r["id"] else ""
+        _write(root / "docs.js", "window.VNP_DOCS=" + script_json(rows) + ";\n")
+        _write(root / "index.html", env.get_template("index.html").render(
+            rows=rows[:PAGE_ROWS], total=len(rows), mode="static", asset=lambda name: f"assets/{name}",
+            doc_href=lambda i: f"doc/{i}.html", data_script="docs.js", home_href="index.html"))
+        for a in ASSETS.iterdir():
+            if a.is_file():
+                _write(root / "assets" / a.name, a.read_text(encoding="utf-8"))
+        _write(state_path, json.dumps(state, sort_keys=True))
+        failed = sum(1 for r in rows if r["status"] == "failed")
+        return ReportStats(n, failed, written, store.made, round(time.monotonic() - t0, 2))
+    finally:
+        if own:
+            cat.close()

@@ -1,0 +1,132 @@
+"""Page thumbnails, page views and field crops for the report: small JPEG files, each written once.
+
+A page image is loaded as the OCR worker loads it (ocr.load_image) and turned as the worker
+turned it (the engine string's 'deskewed±X' and 'rotatedN'), so the word and evidence boxes
+(pixels of the image OCR read) fall on the right place. Files are named by the input's
+content hash, page and box: an unchanged document's images are never made again.
+"""
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+
+THUMB_W = 220  # px, page thumbnails in the document page
+VIEW_W = 1000  # px, the page view with the evidence boxes drawn over it
+CROP_MAX_W, CROP_MAX_H = 760, 260  # px, a field crop is scaled down to fit
+CROP_PAD = 10  # px of the page image around a field's box
+QUALITY = 72
+
+
+@dataclass(frozen=True)
+class PageImages:
+    """Relative names (under the image root) of one page's images; '' when not made."""
+    thumb: str
+    view: str
+
+
+def _parse_turns(engine: str) -> tuple[float, int]:
+    m = re.search(r"deskewed([+-]?\d+(?:\.\d+)?)", engine or "")
+    r = re.search(r"rotated(\d+)", engine or "")
+    return (float(m.group(1)) if m else 0.0), (int(r.group(1)) if r else 0)
+
+
+def _ocr_settings(settings: str):
+    from ..ocr import OcrSettings
+    m = re.search(r"dpi(\d+)", settings or "")
+    return OcrSettings(dpi=int(m.group(1)) if m else 300)
+
+
+class ImageStore:
+    """Images under ROOT/img/, made on demand from the input files (None when an input is gone)."""
+
+    def __init__(self, report_dir: Path):
+        self.root = Path(report_dir) / "img"
+        self._cache: tuple[tuple, Image.Image | None] | None = None
+        self.made = 0  # files written by this store
+
+    # ------------------------------------------------------------ names
+    @staticmethod
+    def page_names(sha: str, page: int) -> PageImages:
+        d = sha[:16]
+        return PageImages(f"{d}/p{page}-t.jpg", f"{d}/p{page}-v.jpg")
+
+    @staticmethod
+    def crop_name(sha: str, page: int, box: tuple[int, int, int, int]) -> str:
+        return f"{sha[:16]}/p{page}-c{box[0]}-{box[1]}-{box[2]}-{box[3]}.jpg"
+
+    def has(self, name: str) -> bool:
+        return (self.root / name).is_file()
+
+    # ------------------------------------------------------------ the page image
+    def page_image(self, path: Path, kind: str, page: int, settings: str, engine: str,
+                   size: tuple[int, int]) -> Image.Image | None:
+        """The page as OCR saw it, scaled to `size` (the boxes' pixel space) when it differs."""
+        key = (str(path), page, engine, size)
+        if self._cache and self._cache[0] == key:
+            return self._cache[1]
+        img = None
+        if path.is_file() and kind in ("pdf", "image"):
+            from ..ocr import PageTask, load_image
+            try:
+                img, _ = load_image(PageTask(str(path), page, kind, _ocr_settings(settings)))
+                skew, rot = _parse_turns(engine)
+                if skew:
+                    import numpy as np
+
+                    from ..imageprep import rotate
+                    img = Image.fromarray(rotate(np.asarray(img), skew))
+                if rot:
+                    img = img.rotate(-rot, expand=True)
+                if size[0] and size[1] and img.size != tuple(size):
+                    img = img.resize(tuple(size), Image.BILINEAR)
+                if img.mode not in ("RGB", "L"):
+                    img = img.convert("RGB")
+            except Exception:  # noqa: BLE001 - a report never fails on one unreadable page
+                img = None
+        self._cache = (key, img)
+        return img
+
+    # ------------------------------------------------------------ writing
+    def _save(self, img: Image.Image, name: str) -> None:
+        path = self.root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".img", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                img.save(f, "JPEG", quality=QUALITY, optimize=True)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+        self.made += 1
+
+    def write_page(self, img: Image.Image, sha: str, page: int) -> PageImages:
+        names = self.page_names(sha, page)
+        for name, width in ((names.thumb, THUMB_W), (names.view, VIEW_W)):
+            if not self.has(name):
+                small = img.copy()
+                small.thumbnail((width, width * 4), Image.BILINEAR if width > THUMB_W else Image.BOX)
+                self._save(small, name)
+        return names
+
+    def write_crop(self, img: Image.Image, sha: str, page: int, box: tuple[int, int, int, int]) -> str:
+        name = self.crop_name(sha, page, box)
+        if not self.has(name):
+            x0, y0, x1, y1 = box
+            x0, y0 = max(0, x0 - CROP_PAD), max(0, y0 - CROP_PAD)
+            x1, y1 = min(img.width, x1 + CROP_PAD), min(img.height, y1 + CROP_PAD)
+            if x1 <= x0 or y1 <= y0:
+                return ""
+            crop = img.crop((x0, y0, x1, y1))
+            crop.thumbnail((CROP_MAX_W, CROP_MAX_H), Image.BILINEAR)
+            self._save(crop, name)
+        return name
