@@ -84,6 +84,7 @@ class Catalog:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.executescript(SCHEMA)
+            self._search_schema()  # issue 13: the search index
             cols = {r[1] for r in self.db.execute("PRAGMA table_info(pages)")}
             if "extra" not in cols:  # a catalog from before page extras
                 self.db.execute("ALTER TABLE pages ADD COLUMN extra TEXT")
@@ -165,6 +166,7 @@ class Catalog:
     def save_record(self, source: str, sha256: str, settings: str, record: PlanRecord, text: str) -> None:
         self._write("INSERT OR REPLACE INTO records VALUES (?,?,?,?,?)",
                     (source, sha256, settings, record.to_json(), text))
+        self.index_record(source)  # issue 13: the search index follows the record
 
     def has_record(self, source: str, sha256: str, settings: str) -> bool:
         return self.db.execute("SELECT 1 FROM records WHERE source=? AND sha256=? AND settings=?",
@@ -263,6 +265,64 @@ class Catalog:
         row = self.db.execute("SELECT input FROM runs ORDER BY id DESC LIMIT 1").fetchone()
         return row[0] or "" if row else ""
     # ---------------------------------------------------------------- end human review
+
+    # ---------------------------------------------------------------- search index (issue 13)
+    # FTS5 rows of each record's corrected text, page by page, and of its fields (pipeline.search);
+    # written by save_record, brought up to date with people's corrections before each search.
+    def _search_schema(self) -> None:
+        from . import search
+        search.ensure(self.db)
+
+    def _index_pages(self, sha256: str, settings: str) -> list[PageResult]:
+        """The stored pages of a file, of the OCR settings the record was made with (else the most)."""
+        keys = [r[0] for r in self.db.execute("SELECT settings, COUNT(*) c FROM pages WHERE sha256=? AND error='' "
+                                              "GROUP BY settings ORDER BY c DESC", (sha256,))]
+        key = next((k for k in keys if f"; {k};" in settings), keys[0] if keys else None)
+        if key is None:
+            return []
+        nums = [r[0] for r in self.db.execute("SELECT page FROM pages WHERE sha256=? AND settings=? AND error='' "
+                                              "ORDER BY page", (sha256, key))]
+        return [p for p in (self.page(sha256, n, key) for n in nums) if p is not None]
+
+    def index_record(self, source: str) -> None:
+        """(Re)index one document: its corrected text cut into pages, and its fields with the
+        latest human corrections applied."""
+        from . import search
+        row = self.record_row(source)
+        if row is None:
+            search.remove_document(self.db, source)
+            return
+        rec, text, sha, settings = row
+        version = 0
+        try:
+            latest = self.latest_version(source)
+        except OutputError:
+            latest = None
+        if latest is not None:
+            from .review import apply_version
+            rec, version = apply_version(rec, latest), latest.id
+        try:
+            search.index_document(self.db, source, rec, search.page_texts(self._index_pages(sha, settings), text),
+                                  version)
+        except sqlite3.OperationalError as e:
+            raise OutputError(f"cannot write catalog {self.path}: {e}") from e
+
+    def stale_index(self) -> list[str]:
+        """Records not indexed yet (a catalog from before the index) or reviewed since."""
+        self._versions_table()
+        return [r[0] for r in self.db.execute(
+            "SELECT r.source FROM records r LEFT JOIN search_fields s ON s.source=r.source WHERE s.source IS NULL "
+            "UNION SELECT v.source FROM (SELECT source, MAX(id) m FROM versions GROUP BY source) v "
+            "JOIN search_fields s ON s.source=v.source WHERE s.version < v.m")]
+
+    def search(self, text: str, **filters) -> list:
+        """search.query over this catalog (`filters`: doc_type, year, issuer, signer, limit), after
+        indexing what is stale."""
+        from . import search
+        for source in self.stale_index():
+            self.index_record(source)
+        return search.query(self.db, text, **filters)
+    # ---------------------------------------------------------------- end search index
 
 
 def file_row(**kw) -> FileRow:
