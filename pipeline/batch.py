@@ -49,6 +49,7 @@ class RunOptions:
     max_retries: int = 2     # re-runs of a page whose worker died
     reprocess: bool = False  # re-derive records of finished files from their cached pages
     file_timeout: float = 3600.0  # seconds of OCR per file; pages not done by then are given up
+    pdf: bool = False  # issue 13: OUT/pdf/NAME.pdf, the scan with an invisible layer of the corrected text
 
     def record_key(self, lexicon_id: str) -> str:
         return f"vnplans {__version__}; {self.ocr.key()}; restore={int(self.restore)}; {lexicon_id}"
@@ -56,7 +57,7 @@ class RunOptions:
 
 @dataclass(frozen=True)
 class Event:
-    """Progress: kind is 'planned', 'page', 'doc' or 'failed'."""
+    """Progress: kind is 'planned', 'page', 'doc', 'failed' or 'warning'."""
     kind: str
     source: str = ""
     pages_done: int = 0
@@ -297,7 +298,7 @@ class Runner:
         else:
             sha = inputs.sha256(f.path)
         if not self.opt.reprocess and old and old.sha256 == sha and old.status == "done" and old.settings == self.rec_key \
-                and cat.has_record(f.source, sha, self.rec_key):
+                and cat.has_record(f.source, sha, self.rec_key) and not self._pdf_missing(f):
             cat.mark_seen(f.source, run_id)
             self.stats["skipped"] += 1
             self.stats["pages"] += old.pages or 0
@@ -384,9 +385,25 @@ class Runner:
         rec = self._zones(rec, good, lexicon, text_source)
         cat.save_record(row.source, row.sha256, self.rec_key, rec, text)
         cat.set_status(row.source, "done", "", self.rec_key)
+        if self.opt.pdf and row.kind in ("pdf", "image"):  # issue 13
+            self._write_pdf(row.source, good, text)
         self.stats["ok"] += 1
         self.stats["pages"] += len(pages)
         self.progress(Event("doc", row.source))
+
+    # ---- searchable PDF (issue 13)
+    def _pdf_missing(self, f: inputs.InputFile) -> bool:
+        from .pdfout import pdf_name
+        return self.opt.pdf and f.kind in ("pdf", "image") and not (self.out_dir / "pdf" / pdf_name(f.source)).exists()
+
+    def _write_pdf(self, source: str, pages: list[PageResult], text: str) -> None:
+        """OUT/pdf/NAME.pdf (pdfout.write); a failure is a warning, the record stands."""
+        from . import pdfout
+        try:
+            pdfout.write(self.input_dir / source, pages, text, self.out_dir / "pdf" / pdfout.pdf_name(source))
+        except VnplansError as e:
+            self.progress(Event("warning", source, message=f"searchable PDF not written: {e}"))
+    # ---- end searchable PDF
 
     def _zones(self, rec: PlanRecord, pages: list[PageResult], lexicon, text_source: str) -> PlanRecord:
         """Header and signature fields from the page zones (document.apply_layout)."""

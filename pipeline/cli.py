@@ -68,7 +68,7 @@ class _Bar:
         self.bar = None
 
     def __call__(self, ev) -> None:
-        if ev.kind == "failed":
+        if ev.kind in ("failed", "warning"):  # warning: issue 13 (searchable PDF not written)
             if self.bar:
                 self.bar.write(f"vnplans: {ev.source}: {ev.message}", file=sys.stderr)
             else:
@@ -117,7 +117,13 @@ def cmd_run(args) -> int:
                       retry=not args.no_retry)
     opts = RunOptions(jobs=args.jobs or 0, ocr=ocr, excludes=tuple(args.exclude), restore=not args.no_restore,
                       executor=args.executor, scheduler=args.scheduler or "", reprocess=args.reprocess,
-                      file_timeout=args.file_timeout)
+                      file_timeout=args.file_timeout, pdf=args.pdf)
+    if args.pdf:  # issue 13: searchable PDFs need pikepdf (optional extra)
+        try:
+            import pikepdf  # noqa: F401
+        except ImportError:
+            _err("--pdf needs pikepdf: pip install 'vnplans[pdf]'")
+            return ExitCode.missing_dependency
     if opts.executor == "dask" and not opts.scheduler:
         _err("--executor dask needs --scheduler tcp://HOST:PORT")
         return ExitCode.bad_args
@@ -266,6 +272,36 @@ def cmd_eval(args) -> int:
 
 # ---------------------------------------------------------------- main
 
+# ---------------------------------------------------------------- search (issue 13)
+
+def cmd_search(args) -> int:
+    from .store import Catalog
+    path = Path(args.output) / "catalog.sqlite"
+    if not path.is_file():
+        _err(f"no catalog in {args.output}: run `vnplans run` first")
+        return ExitCode.bad_args
+    if not (args.query.strip() or args.type or args.year or args.issuer or args.signer):
+        _err("give words to find or a filter (--type, --year, --issuer, --signer)")
+        return ExitCode.bad_args
+    cat = Catalog(path)
+    try:
+        hits = cat.search(args.query, doc_type=args.type, year=args.year, issuer=args.issuer,
+                          signer=args.signer, limit=max(1, args.limit))
+    finally:
+        cat.close()
+    if args.json:
+        print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=1))
+        return ExitCode.ok
+    for h in hits:
+        where = "fields" if h.page == 0 else f"page {h.page}"
+        head = " · ".join(x for x in (h.fields.get("doc_type"), h.fields.get("number"), h.fields.get("date")) if x)
+        print(f"{h.source}  [{where}]{'  ' + head if head else ''}")
+        print(f"    {h.snippet}")
+    if not hits:
+        _err("no match")
+    return ExitCode.ok
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="vnplans", description="OCR cleanup and structured extraction "
                                  "for Vietnamese administrative plans.")
@@ -297,6 +333,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--user-dict", metavar="PATH", help="names/places/offices kept in their spelling after "
                    "correction (default: OUT_DIR/user_dict.tsv when present, written by `vnplans review`)")
     r.add_argument("--no-report", action="store_true", help="do not write OUT_DIR/report/")
+    r.add_argument("--pdf", action="store_true", help="also write OUT_DIR/pdf/NAME.pdf: each scan with an "
+                   "invisible layer of the corrected text (needs vnplans[pdf])")
     r.set_defaults(func=cmd_run)
 
     rp = sub.add_parser("report", help="write OUT_DIR/report/ (static HTML review report) from the catalog")
@@ -337,6 +375,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("doctor", help="check Tesseract, its Vietnamese data, poppler, dictionaries")
     d.set_defaults(func=cmd_doctor)
+
+    f = sub.add_parser("search", help="find documents and pages by their corrected text and fields "
+                       "(marks optional: 'hoi nghi' finds 'Hội nghị')")  # issue 13
+    f.add_argument("output", metavar="OUT_DIR")
+    f.add_argument("query", nargs="?", default="", help="words to find (all of them); empty: filters only")
+    f.add_argument("--type", default="", help="document kind contains this (e.g. 'ke hoach')")
+    f.add_argument("--year", default="", help="year of the document's date")
+    f.add_argument("--issuer", default="", help="issuer contains this")
+    f.add_argument("--signer", default="", help="signer (authority, position, name) contains this")
+    f.add_argument("-n", "--limit", type=int, default=20, help="hits to show (default 20)")
+    f.add_argument("--json", action="store_true", help="hits as a JSON list")
+    f.set_defaults(func=cmd_search)
     return ap
 
 
