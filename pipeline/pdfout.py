@@ -272,12 +272,23 @@ def layer_content(words: Sequence[Placed], result: PageResult, matrix: list[floa
         sx, sy = dw / (result.height or 1), dh / (result.width or 1)
     ops = ["q", " ".join(_num(v) for v in matrix) + " cm", "BT", "3 Tr"]
     words = [w for w in words if w.text]
+
+    def same_line(a, b) -> bool:
+        return min(a[3], b[3]) - max(a[1], b[1]) > 0.5 * min(a[3] - a[1], b[3] - b[1])
+
+    prev: tuple[float, float, float, float] | None = None  # the previous word as drawn
     for k, wd in enumerate(words):
         x0, y0, x1, y1 = wd.box
+        gap = GAP * (y1 - y0)
+        if prev and same_line(prev, wd.box) and prev[0] <= x0 < prev[2] + gap:
+            # overlapping OCR boxes: start after the previous word, or a reader joins the two
+            x0 = prev[2] + gap
+            x1 = max(x1, x0 + 0.25 * (y1 - y0) * len(wd.text))
         nxt = words[k + 1].box if k + 1 < len(words) else None
-        if nxt and nxt[0] >= x0 and min(y1, nxt[3]) - max(y0, nxt[1]) > 0.5 * min(y1 - y0, nxt[3] - nxt[1]):
+        if nxt and nxt[0] >= x0 and same_line(nxt, wd.box):
             # the next word on this line: leave a gap a PDF reader takes for a space
-            x1 = max(min(x1, nxt[0] - GAP * (y1 - y0)), x0 + 0.3 * (x1 - x0))
+            x1 = max(min(x1, nxt[0] - gap), x0 + 0.3 * (x1 - x0))
+        prev = (x0, y0, x1, y1)
         fx, fy = to_page((x0 + x1) / 2, (y0 + y1) / 2)
         bw, bh = max((x1 - x0) * sx, 0.5), max((y1 - y0) * sy, 1.0)
         size = bh
@@ -286,6 +297,40 @@ def layer_content(words: Sequence[Placed], result: PageResult, matrix: list[floa
         ops.append(f"{FONT} {_num(size, 1)} Tf {_num(tz, 1)} Tz 1 0 0 1 {_num(x, 1)} {_num(y, 1)} Tm <{_hex(wd.text + ' ')}> Tj")
     ops += ["ET", "Q", ""]
     return "\n".join(ops).encode("ascii")
+
+
+_BLOCK = re.compile(r'<block xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">')
+_PAGE = re.compile(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', re.S)
+
+
+def own_text_blocks(source: Path) -> dict[int, list[tuple[float, float, float, float]]]:
+    """The blocks of a PDF's own text (a digital-signature stamp on a scan) per page, as shares of
+    the displayed page (x0, y0, x1, y1 from the top left)."""
+    from . import poppler
+    out: dict[int, list[tuple[float, float, float, float]]] = {}
+    for n, m in enumerate(_PAGE.finditer(poppler.text_layout(Path(source))), start=1):
+        w, h = float(m.group(1)) or 1.0, float(m.group(2)) or 1.0
+        out[n] = [(float(a) / w, float(b) / h, float(c) / w, float(d) / h) for a, b, c, d in _BLOCK.findall(m.group(3))]
+    return out
+
+
+def layer_words(source: Path, pages: Sequence[PageResult], corrected: str) -> list[Placed]:
+    """The words the text layer draws: every aligned word of a page that gets a layer, except
+    those over the page's own text (a stamp's text the page already carries, which a reader would
+    otherwise see twice and merge with ours)."""
+    results = {p.page: p for p in pages}
+    placed = [w for w in align(pages, corrected) if w.page in results and _needs_layer(results[w.page])]
+    blocks = own_text_blocks(source) if _is_pdf(Path(source)) and placed else {}
+    if not any(blocks.values()):
+        return placed
+    maps = {n: _to_page(results[n]) for n in {w.page for w in placed}}
+    out = []
+    for w in placed:
+        fx, fy = maps[w.page]((w.box[0] + w.box[2]) / 2, (w.box[1] + w.box[3]) / 2)
+        pad = 0.01
+        if not any(x0 - pad <= fx <= x1 + pad and y0 - pad <= fy <= y1 + pad for x0, y0, x1, y1 in blocks.get(w.page, ())):
+            out.append(w)
+    return out
 
 
 def _needs_layer(p: PageResult) -> bool:
@@ -299,7 +344,7 @@ def write(source: Path, pages: Sequence[PageResult], corrected: str, dest: Path)
         import pikepdf
     except ImportError as e:
         raise MissingDependencyError("--pdf needs pikepdf: pip install 'vnplans[pdf]'") from e
-    placed = align(pages, corrected)
+    placed = layer_words(source, pages, corrected)
     by_page: dict[int, list[Placed]] = {}
     for w in placed:
         by_page.setdefault(w.page, []).append(w)

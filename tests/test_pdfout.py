@@ -1,0 +1,135 @@
+"""Searchable PDFs (issue 13): pdftotext of the output gives the corrected text word for word
+(NFC, marks included), images are copied byte for byte, text-layer pages stay as they were."""
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import shutil
+import subprocess
+import unicodedata
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+pikepdf = pytest.importorskip("pikepdf")
+
+from pipeline import pdfout, tesseract  # noqa: E402
+from pipeline.normalize import normalize  # noqa: E402
+from pipeline.records import PageResult, Word  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+KINDS = ROOT / "tests" / "data" / "kinds"
+needs_poppler = pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed")
+
+
+def _words(pdf: Path, page: int) -> list[str]:
+    out = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", "-f", str(page), "-l", str(page), str(pdf), "-"],
+                         capture_output=True, check=True).stdout.decode("utf-8")
+    return out.split()
+
+
+def check_pdf(src: Path, out: Path, corrected: str, pages: list[PageResult]) -> list[str]:
+    """Problems of a searchable PDF: its text (pdftotext -raw, page by page, less what the original
+    page already had) must be the corrected text's words in order, NFC, but for those over the
+    page's own text (pdfout.layer_words); images byte for byte."""
+    problems, got = [], []
+    with pikepdf.open(out) as o:
+        n = len(o.pages)
+    for p in range(1, n + 1):
+        before, after = (_words(src, p) if src.suffix.lower() == ".pdf" else []), _words(out, p)
+        # the page's own words (content first, annotations such as a signature stamp last) stay
+        # as they were; what is added is the layer
+        for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, before, after, autojunk=False).get_opcodes():
+            if op in ("insert", "replace"):
+                got += after[j1:j2]
+            if op in ("delete", "replace"):
+                problems.append(f"page {p}: the page's own text changed: {before[i1:i2]}")
+    want = [w.text for w in pdfout.layer_words(src, pages, corrected) if w.text != pdfout.COLUMN_MARK]
+    dropped = len([w for w in corrected.split() if w != pdfout.COLUMN_MARK]) - len(want)
+    if dropped > 0.1 * len(want):
+        problems.append(f"{dropped} words left out")
+    got = [w for w in got if w != pdfout.COLUMN_MARK]
+    if not all(unicodedata.is_normalized("NFC", w) for w in got):
+        problems.append("text not NFC")
+    if got != want:
+        ops = [op for op in difflib.SequenceMatcher(None, want, got, autojunk=False).get_opcodes() if op[0] != "equal"]
+        problems.append(f"{len(ops)} differences, first: {ops[0]} {want[ops[0][1]:ops[0][2]]} -> {got[ops[0][3]:ops[0][4]]}")
+    if src.suffix.lower() == ".pdf":
+        with pikepdf.open(src) as a, pikepdf.open(out) as b:
+            imgs_a = sorted(bytes(x.read_raw_bytes()) for x in a.objects
+                            if isinstance(x, pikepdf.Stream) and x.get("/Subtype") == "/Image")
+            imgs_b = sorted(bytes(x.read_raw_bytes()) for x in b.objects
+                            if isinstance(x, pikepdf.Stream) and x.get("/Subtype") == "/Image")
+            if imgs_a != imgs_b:
+                problems.append("images changed")
+    return problems
+
+
+def _recorded(path: Path) -> list[PageResult]:
+    d = json.loads(path.read_text(encoding="utf-8"))
+    pages = []
+    for p in d["pages"]:
+        ws = tuple(Word(*w) for w in p["words"])
+        pages.append(PageResult(p["page"], tesseract.lines_text(ws), ws, 90.0, "tesseract test", 0, "", (),
+                                p["width"], p["height"], p["kind"]))
+    return pages
+
+
+@pytest.fixture(scope="module")
+def lexicon():
+    from pipeline.lexicon import load
+    return load(None)
+
+
+RECORDED = sorted((KINDS / "recorded").glob("level*/*.json"))
+
+
+@needs_poppler
+@pytest.mark.parametrize("rec", RECORDED, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_recorded_renders_copy_out_as_corrected(rec: Path, lexicon, tmp_path: Path):
+    from pipeline.restore import restore
+    pages = _recorded(rec)
+    corrected = restore(normalize("\n\n".join(p.text for p in pages)), lexicon).text
+    src = KINDS / "scans" / rec.parent.name / (rec.stem + ".pdf")
+    out = tmp_path / "out.pdf"
+    n = pdfout.write(src, pages, corrected, out)
+    assert n == len([w for w in corrected.split() if w != "|"])
+    assert check_pdf(src, out, corrected, pages) == []
+    growth = out.stat().st_size - src.stat().st_size
+    # the layer costs ~15 bytes a word: within 10 % for a JPEG scan, more for a tiny bilevel one
+    assert growth <= max(0.10 * src.stat().st_size, 4096 + 20 * n)
+
+
+# ------------------------------------------------------------------ a finished run's PDFs
+
+RUN_OUT = os.environ.get("VNPLANS_PDF_OUT", "")
+
+
+@needs_poppler
+@pytest.mark.skipif(not RUN_OUT, reason="set VNPLANS_PDF_OUT=OUT_DIR[:OUT_DIR...] of runs made with --pdf")
+def test_run_outputs():
+    from pipeline.store import Catalog
+    checked, failures = 0, {}
+    for out_dir in map(Path, RUN_OUT.split(":")):
+        cat = Catalog(out_dir / "catalog.sqlite")
+        inp = Path(cat.last_input())
+        if not inp.is_absolute():
+            inp = ROOT / inp
+        for rec, text in cat.records():
+            pdf = out_dir / "pdf" / pdfout.pdf_name(rec.source)
+            if not pdf.exists():
+                continue
+            checked += 1
+            row = cat.record_row(rec.source)
+            pages = cat._index_pages(row[2], row[3])
+            problems = check_pdf(inp / rec.source, pdf, text, [p if not p.words else
+                                                              replace(p, text=tesseract.lines_text(p.words))
+                                                              for p in pages])
+            size_in, size_out = (inp / rec.source).stat().st_size, pdf.stat().st_size
+            print(f"{rec.source}: {size_out / size_in - 1:+.1%} {'ok' if not problems else problems}")
+            if problems:
+                failures[rec.source] = problems
+        cat.close()
+    assert checked and not failures
