@@ -166,4 +166,9 @@ def write_all(out_dir: Path, records: Iterable[tuple[PlanRecord, str]], errors: 
         for t in tables.values():
             t.discard()
         raise OutputError(f"cannot write output in {out_dir}: {e.strerror or e}") from e
+    # ---- Excel (issue 13): plans.xlsx beside plans.csv, from the tables just written (needs vnplans[xlsx])
+    from . import xlsx
+    if xlsx.available():
+        xlsx.write(out_dir)
+    # ---- end Excel
     return n
