@@ -73,24 +73,30 @@ def _anchor_sets(ocr: list[_Tok], words: list[str]) -> list[tuple[int, ...]]:
             for k in range(j2 - j1):
                 sets[j1 + k] = (i1 + k,)
         elif op == "replace":
-            if i2 - i1 == j2 - j1:
-                for k in range(j2 - j1):
-                    sets[j1 + k] = (i1 + k,)
-                continue
-            # character-proportional: each corrected word takes the OCR words under its share
-            lo = [len(a[i]) + 1 for i in range(i1, i2)]
-            lc = [len(b[j]) + 1 for j in range(j1, j2)]
-            scale = sum(lo) / sum(lc)
-            starts_o = [sum(lo[:k]) for k in range(len(lo))]
-            pos = 0.0
-            for k, n in enumerate(lc):
-                s, e = pos * scale, (pos + n - 1) * scale  # the word without its trailing space
-                pos += n
-                hit = tuple(i1 + m for m, so in enumerate(starts_o)
-                            if so < e and so + lo[m] - 1 > s) or \
-                    (i1 + max(m for m, so in enumerate(starts_o) if so <= s),)
-                sets[j1 + k] = hit
+            for k, hit in enumerate(_char_anchors(a[i1:i2], b[j1:j2])):
+                sets[j1 + k] = tuple(i1 + m for m in hit)
     return sets
+
+
+def _char_anchors(a: list[str], b: list[str]) -> list[tuple[int, ...]]:
+    """Inside a run of words that differ: each word of `b` takes the words of `a` its letters were
+    matched with (a split or merged word), else those under its share of the run's length."""
+    sa, sb = " ".join(a), " ".join(b)
+    own_a = [i for i, w in enumerate(a) for _ in w + " "][:len(sa)]
+    own_b = [j for j, w in enumerate(b) for _ in w + " "][:len(sb)]
+    hits: list[set[int]] = [set() for _ in b]
+    for blk in difflib.SequenceMatcher(None, sa, sb, autojunk=False).get_matching_blocks():
+        for k in range(blk.size):
+            if sb[blk.b + k] != " ":
+                hits[own_b[blk.b + k]].add(own_a[blk.a + k])
+    scale = len(sa) / max(1, len(sb))
+    out = []
+    for j, h in enumerate(hits):
+        if not h:  # nothing in common: the OCR word under the middle of this one
+            mid = (own_b.index(j) + len(b[j]) / 2) * scale
+            h = {own_a[min(len(own_a) - 1, int(mid))]}
+        out.append(tuple(sorted(h)))
+    return out
 
 
 def align(pages: Sequence[PageResult], corrected: str) -> list[Placed]:
@@ -102,7 +108,8 @@ def align(pages: Sequence[PageResult], corrected: str) -> list[Placed]:
         first = next((p.page for p in pages if not p.error), 1)
         return [Placed(first, w, (0, 0, 0, 0)) for w in words if w != COLUMN_MARK]
     sets = _anchor_sets(ocr, words)
-    keep = [j for j in range(len(words)) if sets[j] or words[j] != COLUMN_MARK]
+    keep = [j for j in range(len(words))
+            if words[j] != COLUMN_MARK or any(ocr[i].text == COLUMN_MARK for i in sets[j])]
     words, sets = [words[j] for j in keep], [sets[j] for j in keep]
     # words the restorer added share the box of the word before them (or after, at the start)
     last: tuple[int, ...] = ()
@@ -366,9 +373,13 @@ def write(source: Path, pages: Sequence[PageResult], corrected: str, dest: Path)
                 page.add_resource(font, pikepdf.Name.Font, FONT, replace_existing=True)
                 # the page's own content is wrapped in q/Q (its graphics state cannot leak into the layer)
                 page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
-                page.contents_add(pikepdf.Stream(pdf, b"\nQ\n" + layer_content(by_page[i], res, matrix, dw, dh)))
+                layer = pikepdf.Stream(pdf, zlib.compress(b"\nQ\n" + layer_content(by_page[i], res, matrix, dw, dh)))
+                layer.Filter = pikepdf.Name.FlateDecode
+                page.contents_add(layer)
                 n += len(by_page[i])
-            pdf.save(tmp, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.preserve)
+            # every stream of the original is written as it was read (no decoding, no recompression)
+            pdf.save(tmp, compress_streams=False, stream_decode_level=pikepdf.StreamDecodeLevel.none,
+                     object_stream_mode=pikepdf.ObjectStreamMode.preserve)
         os.replace(tmp, dest)
     except pikepdf.PdfError as e:
         _unlink(tmp)

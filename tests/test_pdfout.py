@@ -133,3 +133,70 @@ def test_run_outputs():
                 failures[rec.source] = problems
         cat.close()
     assert checked and not failures
+
+
+# ------------------------------------------------------------------ alignment and geometry
+
+def _page(words: list[tuple[str, int, int]], n: int = 1, engine: str = "tesseract") -> PageResult:
+    ws = tuple(Word(t, 90.0, x, 100 + 40 * line, 10 * len(t), 30, line) for t, x, line in words)
+    return PageResult(n, tesseract.lines_text(ws), ws, 90.0, engine, 0, "", (), 1000, 1000)
+
+
+def test_align_split_merge_and_added_words():
+    page = _page([("Kehoach", 0, 0), ("to", 100, 0), ("chuc", 130, 0), ("hoi", 0, 1), ("nghi", 40, 1)])
+    placed = pdfout.align([page], "Kế hoạch tổ-chức hội nghị ./.")
+    assert [w.text for w in placed] == ["Kế", "hoạch", "tổ-chức", "hội", "nghị", "./."]
+    ke, hoach, tochuc = placed[0].box, placed[1].box, placed[2].box
+    assert ke[0] == 0 and hoach[2] == 70 and ke[2] < hoach[0]  # one OCR word split: its box shared, in order
+    assert tochuc[0] == 100 and tochuc[2] == 170  # two OCR words merged: their span
+    assert placed[5].page == 1  # a word the restorer added shares a neighbour's box
+
+
+def test_align_keeps_pages_and_drops_unread_column_marks():
+    p1, p2 = _page([("UBND", 0, 0), ("CONG", 600, 0)]), _page([("Noi", 0, 0), ("nhan", 50, 0)], n=2)
+    placed = pdfout.align([p1, p2], "UBND | CỘNG\n\nNơi nhận")
+    assert [(w.page, w.text) for w in placed] == [(1, "UBND"), (1, "CỘNG"), (2, "Nơi"), (2, "nhận")]
+
+
+def test_geometry_undoes_deskew_and_quarter_turn():
+    assert pdfout._to_page(_page([]))(500, 250) == (0.5, 0.25)
+    f = pdfout._to_page(_page([], engine="tesseract vie psm3 300dpi deskewed+2.00"))
+    x, y = f(500, 500)
+    assert abs(x - 0.5) < 1e-9 and abs(y - 0.5) < 1e-9  # the centre stays
+    x, y = f(900, 500)  # the page was turned counter-clockwise to level it: on paper, right is lower
+    assert y > 0.5 and abs(x - 0.9) < 0.01
+    p = PageResult(1, "", (), None, "tesseract rotated90 (retry)", 0, "", (), 2000, 1000)  # OCR'd turned 90°
+    x, y = pdfout._to_page(p)(1990, 10)  # top right of the turned image = top left of the page
+    assert x < 0.02 and y < 0.02
+
+
+@needs_poppler
+def test_text_layer_pages_and_failed_pages_are_copied_as_they_are(tmp_path: Path):
+    src = next((KINDS / "scans" / "level2").glob("*.pdf"))
+    with pikepdf.open(src) as pdf:
+        n = len(pdf.pages)
+        contents = [pg.obj.Contents.read_raw_bytes() if isinstance(pg.obj.Contents, pikepdf.Stream) else None
+                    for pg in pdf.pages]
+    pages = [PageResult(i, "chữ", (), None, "text-layer") for i in range(1, n + 1)]
+    out = tmp_path / "o.pdf"
+    assert pdfout.write(src, pages, "chữ", out) == 0
+    with pikepdf.open(out) as pdf:
+        assert [pg.obj.Contents.read_raw_bytes() if isinstance(pg.obj.Contents, pikepdf.Stream) else None
+                for pg in pdf.pages] == contents
+        assert all("/VnpT" not in pg.obj.Resources.get("/Font", {}) for pg in pdf.pages)
+
+
+@needs_poppler
+def test_jpeg_image_input_is_embedded_as_it_is(tmp_path: Path):
+    from PIL import Image
+    img = tmp_path / "p.jpg"
+    Image.new("L", (600, 400), 255).save(img, quality=80, dpi=(150, 150))
+    page = PageResult(1, "", (Word("Hội", 90, 50, 50, 80, 30, 0), Word("nghị", 90, 150, 50, 90, 30, 0)), 90.0,
+                      "tesseract", 0, "", (), 600, 400)
+    out = tmp_path / "p.pdf"
+    pdfout.write(img, [page], "Hội nghị", out)
+    with pikepdf.open(out) as pdf:
+        im = next(x for x in pdf.objects if isinstance(x, pikepdf.Stream) and x.get("/Subtype") == "/Image")
+        assert bytes(im.read_raw_bytes()) == img.read_bytes()
+        assert float(pdf.pages[0].mediabox[2]) == pytest.approx(600 * 72 / 150)
+    assert _words(out, 1) == ["Hội", "nghị"]
