@@ -78,8 +78,8 @@ def child(inp: str, out: str, log: str, jobs: int) -> None:
     f = open(log, "a", encoding="utf-8", buffering=1)
 
     def progress(ev) -> None:
-        if ev.kind in ("doc", "page", "failed"):
-            f.write(f"{time.monotonic():.4f}\t{ev.kind}\t{ev.source}\n")
+        if ev.kind in ("doc", "page", "failed"):  # wall time, and this process's CPU time
+            f.write(f"{time.monotonic():.4f}\t{time.process_time():.4f}\t{ev.kind}\t{ev.source}\n")
 
     s = Runner(Path(inp), Path(out), RunOptions(jobs=jobs), LazyLexicon(), progress).run()
     f.write(f"# summary\t{s.ok}\t{s.skipped}\t{s.failed}\t{s.ocr_pages}\t{s.records_written}\n")
@@ -104,6 +104,7 @@ def run(inp: Path, out: Path, log: Path, jobs: int, kill_after: float | None = N
     t0 = time.monotonic()
     proc = subprocess.Popen(cmd, cwd=ROOT, start_new_session=True, env=dict(os.environ, OMP_THREAD_LIMIT="1"))
     peak_total = peak_parent = 0
+    parent_rss: list[tuple[float, int]] = []
     killed = False
     while proc.poll() is None:
         total = 0
@@ -115,6 +116,7 @@ def run(inp: Path, out: Path, log: Path, jobs: int, kill_after: float | None = N
             total += rss
             if p.pid == proc.pid:
                 peak_parent = max(peak_parent, rss)
+                parent_rss.append((time.monotonic() - t0, rss))
         peak_total = max(peak_total, total)
         if kill_after is not None and time.monotonic() - t0 >= kill_after and not killed:
             os.kill(proc.pid, signal.SIGKILL)
@@ -128,34 +130,41 @@ def run(inp: Path, out: Path, log: Path, jobs: int, kill_after: float | None = N
         left = len(session(proc.pid))
         for p in session(proc.pid):
             p.kill()
+    k = max(1, len(parent_rss) // 10)
+    trend = [statistics.mean(r for _, r in parent_rss[i * k:(i + 1) * k]) / 2**20 for i in range(10)
+             if parent_rss[i * k:(i + 1) * k]]
     return {"seconds": time.monotonic() - t0, "peak_total_mb": peak_total / 2**20,
-            "peak_parent_mb": peak_parent / 2**20, "code": proc.returncode, "left_after_kill": left}
+            "peak_parent_mb": peak_parent / 2**20, "code": proc.returncode, "left_after_kill": left,
+            "parent_trend_mb": trend}
 
 
 def rates(log: Path, since: float = 0.0) -> dict:
-    """Seconds per text document and per OCR page, over the first and the last tenth of each."""
-    text_t, page_t = [], []
+    """Seconds per text document (wall and CPU) and per OCR page (wall), over the first and
+    the last tenth of each, and the mean of each tenth."""
+    text_t, text_cpu, page_t = [], [], []
     summary = None
     for line in log.read_text(encoding="utf-8").splitlines():
         if line.startswith("# summary"):
             summary = [int(x) for x in line.split("\t")[1:]]
             continue
-        t, kind, source = line.split("\t")
+        t, cpu, kind, source = line.split("\t")
         if float(t) < since:
             continue
         if kind == "doc" and source.startswith("text/"):
             text_t.append(float(t))
+            text_cpu.append(float(cpu))
         elif kind == "page":
             page_t.append(float(t))
 
-    def ends(ts: list[float]) -> tuple[float, float, int]:
+    def ends(ts: list[float]) -> tuple[float, float, int, list[float]]:
         gaps = [b - a for a, b in zip(ts, ts[1:])]
-        if len(gaps) < 4:
-            return float("nan"), float("nan"), len(ts)
-        k = max(2, len(gaps) // 10)
-        return statistics.mean(gaps[:k]), statistics.mean(gaps[-k:]), len(ts)
+        if len(gaps) < 10:
+            return float("nan"), float("nan"), len(ts), []
+        k = len(gaps) // 10
+        tenths = [statistics.mean(gaps[i * k:(i + 1) * k]) for i in range(10)]
+        return tenths[0], tenths[-1], len(ts), tenths
 
-    return {"text": ends(text_t), "page": ends(page_t), "summary": summary}
+    return {"text": ends(text_t), "text_cpu": ends(text_cpu), "page": ends(page_t), "summary": summary}
 
 
 def catalog_mb(out: Path) -> float:
@@ -178,20 +187,27 @@ def compare(a: Path, b: Path) -> str:
         return "identical"
     x, y = (pd.read_csv(d / "plans.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False).set_index("source")
             for d in (a, b))
-    if set(x.index) != set(y.index) or set(x.columns) != set(y.columns):
-        return "DIFFERENT documents or columns"
-    y = y.loc[x.index, x.columns]
-    diff = (x != y)
-    cols = [c for c in x.columns if diff[c].any()]
-    return f"{int(diff.any(axis=1).sum())} of {len(x)} rows differ, in columns {', '.join(cols)}"
+    if set(x.index) != set(y.index):
+        return f"DIFFERENT documents ({len(set(x.index) ^ set(y.index))} in one only)"
+    common = [c for c in x.columns if c in y.columns]
+    note = f" (columns in one only: {', '.join(sorted(set(x.columns) ^ set(y.columns)))})" \
+        if set(x.columns) != set(y.columns) else ""
+    diff = x[common] != y.loc[x.index, common]
+    cols = [c for c in common if diff[c].any()]
+    return f"{int(diff.any(axis=1).sum())} of {len(x)} rows differ, in columns {', '.join(cols) or '-'}{note}"
 
 
 def report(name: str, r: dict, rt: dict, out: Path, want: int) -> None:
-    (t0, t1, nt), (p0, p1, np_) = rt["text"], rt["page"]
+    (t0, t1, nt, tt), (c0, c1, _, ct), (p0, p1, np_, pt) = rt["text"], rt["text_cpu"], rt["page"]
     print(f"{name}: {r['seconds']:.0f} s, peak memory {r['peak_total_mb']:.0f} MB for the whole run "
           f"(parent {r['peak_parent_mb']:.0f} MB), catalog {catalog_mb(out):.1f} MB")
-    print(f"  per text document: {1000 * t0:.0f} ms at the start, {1000 * t1:.0f} ms at the end ({nt} documents)")
-    print(f"  per OCR page: {p0:.2f} s at the start, {p1:.2f} s at the end ({np_} pages)")
+    print(f"  parent memory by tenth of the run (MB): {' '.join(f'{m:.0f}' for m in r['parent_trend_mb'])}")
+    print(f"  per text document: {1000 * t0:.0f} ms at the start, {1000 * t1:.0f} ms at the end ({nt} documents); "
+          f"CPU {1000 * c0:.0f} ms at the start, {1000 * c1:.0f} ms at the end")
+    print(f"    by tenth, wall (ms): {' '.join(f'{1000 * x:.0f}' for x in tt)}; CPU (ms): "
+          f"{' '.join(f'{1000 * x:.0f}' for x in ct)}")
+    print(f"  per OCR page: {p0:.2f} s at the start, {p1:.2f} s at the end ({np_} pages); "
+          f"by tenth (s): {' '.join(f'{x:.2f}' for x in pt)}")
     print(f"  {plans_check(out, want)}")
 
 
@@ -223,8 +239,10 @@ def main() -> None:
         k = run(tmp / "in", tmp / "out2", tmp / "log2", a.jobs, kill_after=kill_at)
         done_before = sum(1 for l in (tmp / "log2").read_text(encoding="utf-8").splitlines() if "\tdoc\t" in l)
         pages_before = sum(1 for l in (tmp / "log2").read_text(encoding="utf-8").splitlines() if "\tpage\t" in l)
+        left = "the run ended first" if k["left_after_kill"] is None else \
+            f"{k['left_after_kill']} processes of the run left 5 s later"
         print(f"kill -9 after {kill_at:.0f} s ({done_before} documents and {pages_before} OCR pages done): "
-              f"{k['left_after_kill']} processes of the run left 5 s later, catalog {catalog_mb(tmp / 'out2'):.1f} MB")
+              f"{left}, catalog {catalog_mb(tmp / 'out2'):.1f} MB")
         (tmp / "log3").write_text("", encoding="utf-8")
         r2 = run(tmp / "in", tmp / "out2", tmp / "log3", a.jobs)
         rt = rates(tmp / "log3", since=0)
