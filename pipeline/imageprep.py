@@ -1,8 +1,9 @@
 """Page image preparation before OCR: page kind, deskew, seal suppression, stamp boxes.
 
 Pure functions on images in memory (OpenCV and numpy, no I/O). The page is looked at on a
-small copy (about 100 dpi) first, so a blank page costs milliseconds and no OCR; only the
-seal's neighbourhood and the final rotation touch the full-resolution image.
+small copy (about 100 dpi), so a blank page costs milliseconds and no OCR; at full resolution
+only the paper's normalisation, the rotation and each seal's neighbourhood are touched
+(0.1-0.3 s a page beside 5-10 s of Tesseract).
 """
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ WORK_DPI = 100          # resolution of the small copy that every decision is ta
 MM = 25.4               # millimetres per inch
 BLANK_MAX = 6           # at most this many text-like components: nothing to read
 NEAR_BLANK_MAX = 160    # at most this many: a line or two (one cheap OCR pass, no retries)
-DESKEW_LIMIT = 3.0      # degrees searched either way
-DESKEW_MIN = 0.5        # smaller skews are left alone: Tesseract reads them as well, unblurred
+DESKEW_LIMIT = 5.0      # degrees searched either way
+DESKEW_MIN = 2.0        # below this Tesseract reads the page as well unrotated (measured: level-4 WER
+                        # 0.043 unrotated, 0.046 deskewed from 0.5°; real-scan fields 0.869 against 0.848)
 
 
 @dataclass(frozen=True)
@@ -343,7 +345,8 @@ def normalise(gray: np.ndarray, dpi: float) -> np.ndarray:
 
 def binarise(gray: np.ndarray, dpi: float) -> np.ndarray:
     """Black print on white: the normalised page split by Otsu's threshold, specks smaller than
-    a diacritic's dot removed."""
+    a diacritic's dot removed. Not the default: Tesseract read level-3 renders worse from it
+    than from the normalised gray page (WER 0.033 against 0.021)."""
     norm = normalise(gray, dpi)
     _, bw = cv2.threshold(norm, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(bw, connectivity=8)
