@@ -32,7 +32,6 @@ CREATE TABLE IF NOT EXISTS search_fields (
 """
 
 FIELDS_PAGE = 0  # the row of a document's fields (title, kind, number, issuer, signer)
-CANDIDATES = 200  # hits per tier ranked in Python
 _WORD = regex.compile(r"[\p{L}\p{N}]+")
 OPEN, CLOSE = "«", "»"  # marks around a hit in a snippet
 
@@ -123,8 +122,8 @@ def _fts(terms: list[str]) -> str:
 def query(db: sqlite3.Connection, text: str, doc_type: str = "", year: str = "", issuer: str = "",
           signer: str = "", limit: int = 20) -> list[Hit]:
     """Pages and field rows matching every word of `text` (any marks when `text` has none),
-    filtered by fields (substring, marks optional; `year` exact); exact marks, then the words as a
-    phrase, then bm25 first."""
+    filtered by fields (substring, marks optional; `year` exact). Best first: the exact marks as a
+    phrase, the exact marks, the words as a phrase, the words; bm25 within each."""
     q = _lower1(unicodedata.normalize("NFC", text))
     terms = _WORD.findall(q)
     fterms = [fold1(t) for t in terms]
@@ -143,35 +142,38 @@ def query(db: sqlite3.Connection, text: str, doc_type: str = "", year: str = "",
     if not terms:  # filters alone: the documents' field rows
         sql = f"SELECT source, page, body, 0.0 FROM search_text WHERE page={FIELDS_PAGE}{filt} ORDER BY source LIMIT ?"
         rows = db.execute(sql, (*args, limit)).fetchall()
-        return _hits(db, [(rows, True)], [], [])[:limit]
-    tiers = []
+        return _hits(db, [(r, True, False) for r in rows], [], [])
+    # tiers, best first: exact marks as a phrase, exact marks, any marks as a phrase, any marks
     sql = f"SELECT source, page, body, rank FROM search_text WHERE {{col}} MATCH ?{filt} ORDER BY rank LIMIT ?"
+    plans = []
+    if len(terms) > 1 and marked:
+        plans.append(("body", '"' + " ".join(terms).replace('"', '""') + '"', True, True))
     if marked:
-        tiers.append((db.execute(sql.format(col="body"), (_fts(terms), *args, CANDIDATES)).fetchall(), True))
-    tiers.append((db.execute(sql.format(col="folded"), (_fts(fterms), *args, CANDIDATES)).fetchall(), not marked))
-    return _hits(db, tiers, terms, fterms)[:limit]
+        plans.append(("body", _fts(terms), True, len(terms) == 1))
+    if len(terms) > 1:
+        plans.append(("folded", '"' + " ".join(fterms).replace('"', '""') + '"', not marked, True))
+    plans.append(("folded", _fts(fterms), not marked, len(terms) == 1))
+    found: list[tuple] = []
+    seen: set[tuple[str, int]] = set()
+    for col, match, exact, phrase in plans:
+        for row in db.execute(sql.format(col=col), (match, *args, limit + len(seen))):
+            if (row[0], row[1]) not in seen and len(found) < limit:
+                seen.add((row[0], row[1]))
+                found.append((row, exact, phrase))
+        if len(found) >= limit:
+            break
+    return _hits(db, found, terms, fterms)
 
 
-def _hits(db: sqlite3.Connection, tiers, terms: list[str], fterms: list[str]) -> list[Hit]:
-    seen, scored = set(), []
-    phrase_rx = regex.compile(r"(?<![\p{L}\p{N}])" + r"[^\p{L}\p{N}]+".join(map(regex.escape, fterms)) +
-                              r"(?![\p{L}\p{N}])") if len(fterms) > 1 else None
-    for rows, exact in tiers:
-        for source, page, body, rank in rows:
-            if (source, page) in seen:
-                continue
-            seen.add((source, page))
-            low = _lower1(fold1(body))
-            phrase = bool(phrase_rx.search(low)) if phrase_rx else bool(fterms)
-            scored.append((not exact, not phrase, rank, source, page, body, low, exact, phrase))
-    scored.sort(key=lambda s: s[:5])
-    fields = {}
+def _hits(db: sqlite3.Connection, found, terms: list[str], fterms: list[str]) -> list[Hit]:
+    fields: dict[str, dict] = {}
     out = []
-    for _, _, rank, source, page, body, low, exact, phrase in scored:
+    for (source, page, body, rank), exact, phrase in found:
         if source not in fields:
             row = db.execute("SELECT doc_type, date, number, title, issuer, signer FROM search_fields WHERE source=?",
                              (source,)).fetchone() or ("",) * 6
             fields[source] = dict(zip(("doc_type", "date", "number", "title", "issuer", "signer"), row))
+        low = _lower1(fold1(body))
         out.append(Hit(source, page, snippet(body, low, fterms, terms), exact, phrase, rank, fields[source]))
     return out
 
@@ -193,12 +195,18 @@ def snippet(body: str, low: str, fterms: list[str], terms: list[str], width: int
     if any(s[2] for s in spans) and terms != fterms:
         spans = [s for s in spans if s[2]] or spans
     spans.sort()
-    start = max(0, spans[0][0] - width)
-    end = min(len(text), spans[0][1] + width)
+    a0, b0 = spans[0][0], spans[0][1]
+    if len(fterms) > 1:  # centre on the words as a phrase, when they stand together
+        m = regex.search(r"(?<![\p{L}\p{N}])" + r"[^\p{L}\p{N}]+".join(map(regex.escape, fterms)) +
+                         r"(?![\p{L}\p{N}])", low)
+        if m:
+            a0, b0 = m.start(), m.end()
+    start = max(0, a0 - width)
+    end = min(len(text), b0 + width)
     if start:
         start = text.find(" ", start) + 1 or start
     if end < len(text):
-        end = text.rfind(" ", spans[0][1], end) if text.rfind(" ", spans[0][1], end) > 0 else end
+        end = text.rfind(" ", b0, end) if text.rfind(" ", b0, end) > 0 else end
     out, pos = [], start
     for a, b, _ in spans:
         if a < pos or b > end:
