@@ -163,12 +163,20 @@ def create_app(out_dir: Path, who: str | None = None, token: str | None = None):
         resp.headers["Referrer-Policy"] = "no-referrer"
         return resp
 
+    cache: dict[str, Any] = {}
+
     def rows() -> list[dict]:
+        """The table, read again only when the catalog changed (a save, a run going on)."""
+        stamp = tuple(p.stat().st_mtime_ns if p.exists() else 0
+                      for p in (cat_path, cat_path.with_name(cat_path.name + "-wal")))
+        if cache.get("stamp") == stamp:
+            return cache["rows"]
         cat = catalog()
         try:
             out = report.index_rows(cat)
         finally:
             cat.close()
+        cache.update(stamp=stamp, rows=out)
         for r in out:
             r["href"] = url_for("doc", doc_id=r["id"]) if r["id"] else ""
             if r["id"]:

@@ -256,6 +256,20 @@ class Catalog:
                               (source,)).fetchone()
         return (PlanRecord.from_dict(json.loads(row[0])), row[1] or "", row[2] or "", row[3] or "") if row else None
 
+    def summaries(self, sources: set[str] | None = None) -> Iterator[dict]:
+        """The index fields of every done record, read in SQL without loading whole records."""
+        keys = ("doc_type", "number", "symbol", "date", "issuer", "title", "signer_name", "pages", "text_source")
+        cols = ", ".join(f"json_extract(r.record, '$.{k}')" for k in keys)
+        cur = self.db.execute(f"SELECT r.source, {cols}, json_extract(r.record, '$.quality.ocr_confidence'), "
+                              "json_extract(r.record, '$.review'), json_array_length(r.record, '$.warnings') "
+                              "FROM records r JOIN files f ON f.source=r.source AND f.sha256=r.sha256 "
+                              "AND f.status='done' ORDER BY r.source")
+        for row in cur:
+            if sources is None or row[0] in sources:
+                d = dict(zip(("source",) + keys, row))
+                d["ocr_confidence"], d["review"], d["warnings"] = row[-3], json.loads(row[-2] or "[]"), row[-1] or 0
+                yield d
+
     def sources(self) -> list[str]:
         """Sources that have a record."""
         return [r[0] for r in self.db.execute("SELECT source FROM records ORDER BY source")]

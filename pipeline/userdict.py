@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
+import functools
 import os
 import tempfile
 import unicodedata
@@ -32,6 +33,7 @@ class Entry:
     added: str  # ISO date
 
 
+@functools.lru_cache(maxsize=4096)
 def _fold_char(c: str) -> str:
     if c in "đĐ":
         return "d"

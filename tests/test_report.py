@@ -129,7 +129,12 @@ def test_page_images_and_crops_are_written_once(tmp_path):
     assert store.made == 3  # nothing written again
     # boxes are in the pixels OCR read: a page stored at another size is scaled to it
     half = store.page_image(src, "image", 1, "", "tesseract", (600, 850))
-    assert half.size == (600, 850)
+    assert half.size == (600, 850) and store.scale == 1.0
+    big = store.page_image(src, "image", 1, "", "tesseract", (2800, 3966))  # boxes of a 2800-px page
+    assert big.size == (1400, 1983) and store.scale == 0.5
+    crop = store.write_crop(big, "cd" * 32, 1, (233, 233, 1167, 420))  # the black box, in 2800-px pixels
+    c = np.asarray(Image.open(store.root / crop).convert("L"))
+    assert c.mean() < 128
     # a deskewed page is turned as the OCR worker turned it
     turned = store.page_image(src, "image", 1, "", "tesseract 5 vie deskewed+2.00", (1200, 1700))
     a, b = np.asarray(turned.convert("L")), np.asarray(img.convert("L"))

@@ -105,26 +105,42 @@ def environment():
 
 # ------------------------------------------------------------------------------ the table
 
-def _index_row(rec: PlanRecord, v: HumanVersion | None) -> dict:
-    from ..review import apply_version, reviewed_at
-    r = apply_version(rec, v)
-    sid = doc_id(r.source)
-    return {"id": sid, "source": r.source, "doc_type": r.doc_type,
-            "number": f"{r.number}/{r.symbol}" if r.number and r.symbol else (r.number or r.symbol),
-            "date": r.date, "issuer": r.issuer, "title": r.title[:160], "signer": r.signer_name,
-            "pages": r.pages, "conf": r.quality.ocr_confidence, "text_source": r.text_source,
-            "flags": [f"{f.field} ({f.reason})" for f in r.review], "reasons": sorted({f.reason for f in r.review}),
-            "reviewed": reviewed_at(v), "warnings": len(r.warnings), "status": "done", "error": ""}
+def _summary(rec: PlanRecord) -> dict:
+    """The index fields of a record, as Catalog.summaries gives them."""
+    return {"source": rec.source, "doc_type": rec.doc_type, "number": rec.number, "symbol": rec.symbol,
+            "date": rec.date, "issuer": rec.issuer, "title": rec.title, "signer_name": rec.signer_name,
+            "pages": rec.pages, "text_source": rec.text_source, "ocr_confidence": rec.quality.ocr_confidence,
+            "review": [{"field": f.field, "reason": f.reason} for f in rec.review], "warnings": len(rec.warnings)}
 
 
-def index_rows(cat: Catalog, records=None, versions: dict[str, HumanVersion] | None = None) -> list[dict]:
+def _index_row(d: dict, v: HumanVersion | None) -> dict:
+    """A table row: the summary with a person's values in place and their flags cleared."""
+    from ..review import _value, reviewed_at
+    if v is not None:
+        d = {**d, **{k: _value(k, t) for k, t in v.fields.items() if k in d}}
+        done = set(v.fields) | set(v.confirmed)
+        d["review"] = [f for f in d["review"] if f["field"] not in done]
+    number, symbol = d["number"] or "", d["symbol"] or ""
+    return {"id": doc_id(d["source"]), "source": d["source"], "doc_type": d["doc_type"] or "",
+            "number": f"{number}/{symbol}" if number and symbol else (number or symbol),
+            "date": d["date"] or "", "issuer": d["issuer"] or "", "title": (d["title"] or "")[:160],
+            "signer": d["signer_name"] or "", "pages": d["pages"], "conf": d["ocr_confidence"],
+            "text_source": d["text_source"] or "", "flags": [f"{f['field']} ({f['reason']})" for f in d["review"]],
+            "reasons": sorted({f["reason"] for f in d["review"]}), "reviewed": reviewed_at(v),
+            "warnings": d["warnings"], "status": "done", "error": ""}
+
+
+def _failed_row(source: str, reason: str) -> dict:
+    return {"id": "", "source": source, "doc_type": "", "number": "", "date": "", "issuer": "", "title": "",
+            "signer": "", "pages": None, "conf": None, "text_source": "", "flags": [], "reasons": [],
+            "reviewed": "", "warnings": 0, "status": "failed", "error": reason}
+
+
+def index_rows(cat: Catalog, sources: set[str] | None = None) -> list[dict]:
     """One row per document (records and failed inputs), in source order."""
-    versions = cat.latest_versions() if versions is None else versions
-    rows = [_index_row(rec, versions.get(rec.source)) for rec, _ in (records if records is not None else cat.records())]
-    for source, reason in cat.errors():
-        rows.append({"id": "", "source": source, "doc_type": "", "number": "", "date": "", "issuer": "",
-                     "title": "", "signer": "", "pages": None, "conf": None, "text_source": "", "flags": [],
-                     "reasons": [], "reviewed": "", "warnings": 0, "status": "failed", "error": reason})
+    versions = cat.latest_versions()
+    rows = [_index_row(d, versions.get(d["source"])) for d in cat.summaries(sources)]
+    rows += [_failed_row(s, r) for s, r in cat.errors(sources)]
     rows.sort(key=lambda r: r["source"])
     return rows
 
@@ -143,20 +159,23 @@ def document_view(cat: Catalog, source: str, images: ImageStore | None, input_di
     from ..normalize import normalize
     from ..review import apply_version, field_text, reviewed_at
     from ..tesseract import lines_text
-    full = cat.record_row(source)
-    if full is None:
-        return None
-    machine, text, sha, settings = full
-    if row is not None:
-        machine, text = row
+    frow = cat.file(source)
+    if row is not None and frow is not None:  # the report's loop: the record is at hand
+        (machine, text), sha, settings = row, frow.sha256, frow.settings
+    else:
+        full = cat.record_row(source)
+        if full is None:
+            return None
+        machine, text, sha, settings = full
     v = cat.latest_version(source) if version is False else version
     rec = apply_version(machine, v)  # type: ignore[arg-type]
-    frow = cat.file(source)
     kind = frow.kind if frow else ""
     key = _ocr_key(settings)
     pages = [cat.page(sha, n, key) for n in range(1, max(rec.pages, 1) + 1)] if key else []
     good = [p for p in pages if p is not None and not p.error]
-    raw = normalize("\n\n".join(lines_text(p.words) if p.words else p.text for p in good)) if good else text
+    # the text before correction, as the batch made it (nothing to align when the restorer changed nothing)
+    raw = normalize("\n\n".join(lines_text(p.words) if p.words else p.text for p in good)) \
+        if good and machine.quality.corrections else text
     segs = segments(raw, text, [(w.text, w.conf) for p in good for w in p.words])
 
     ev = {e.field: e for e in rec.evidence}
@@ -284,7 +303,7 @@ def _write_report(out_dir: Path, catalog: Catalog | None, input_dir: str | Path 
         for rec, text in cat.records(sources):
             n += 1
             v = versions.get(rec.source)
-            rows.append(_index_row(rec, v))
+            rows.append(_index_row(_summary(rec), v))
             sid = doc_id(rec.source)
             kind = (cat.file(rec.source) or None)
             images_ok = bool(images and kind and kind.kind in ("pdf", "image") and (input_dir / rec.source).is_file())
@@ -299,10 +318,7 @@ def _write_report(out_dir: Path, catalog: Catalog | None, input_dir: str | Path 
             _write(page, html)
             state[sid] = fp
             written += 1
-        for source, reason in cat.errors(sources):
-            rows.append({"id": "", "source": source, "doc_type": "", "number": "", "date": "", "issuer": "",
-                         "title": "", "signer": "", "pages": None, "conf": None, "text_source": "", "flags": [],
-                         "reasons": [], "reviewed": "", "warnings": 0, "status": "failed", "error": reason})
+        rows += [_failed_row(s, r) for s, r in cat.errors(sources)]
         rows.sort(key=lambda r: r["source"])
         for r in rows:
             r["href"] = f"doc/{r['id']}.html" if r["id"] else ""

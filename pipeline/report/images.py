@@ -20,6 +20,7 @@ VIEW_W = 1000  # px, the page view with the evidence boxes drawn over it
 CROP_MAX_W, CROP_MAX_H = 760, 260  # px, a field crop is scaled down to fit
 CROP_PAD = 10  # px of the page image around a field's box
 QUALITY = 72
+WORK_W = 1400  # px: pages are brought down to this width before turning (crops stay legible, ~140 dpi)
 
 
 @dataclass(frozen=True)
@@ -46,8 +47,9 @@ class ImageStore:
 
     def __init__(self, report_dir: Path):
         self.root = Path(report_dir) / "img"
-        self._cache: tuple[tuple, Image.Image | None] | None = None
+        self._cache: tuple[tuple, Image.Image | None, float] | None = None
         self.made = 0  # files written by this store
+        self.scale = 1.0  # the last page image's pixels per box pixel
 
     # ------------------------------------------------------------ names
     @staticmethod
@@ -65,9 +67,11 @@ class ImageStore:
     # ------------------------------------------------------------ the page image
     def page_image(self, path: Path, kind: str, page: int, settings: str, engine: str,
                    size: tuple[int, int]) -> Image.Image | None:
-        """The page as OCR saw it, scaled to `size` (the boxes' pixel space) when it differs."""
+        """The page as OCR saw it, in the boxes' pixel space (`size`) scaled by `self.scale`
+        (at most WORK_W wide: turning a full 300-dpi page costs more than the report needs)."""
         key = (str(path), page, engine, size)
         if self._cache and self._cache[0] == key:
+            self.scale = self._cache[2]
             return self._cache[1]
         img = None
         if path.is_file() and kind in ("pdf", "image"):
@@ -75,6 +79,13 @@ class ImageStore:
             try:
                 img, _ = load_image(PageTask(str(path), page, kind, _ocr_settings(settings)))
                 skew, rot = _parse_turns(engine)
+                if rot in (90, 270):  # the size OCR read is that of the turned page
+                    size = (size[1], size[0])
+                w, h = size if size[0] and size[1] else img.size
+                f = min(1.0, WORK_W / w)
+                target = (max(1, round(w * f)), max(1, round(h * f)))
+                if img.size != target:
+                    img = img.resize(target, Image.BILINEAR)
                 if skew:
                     import numpy as np
 
@@ -82,13 +93,12 @@ class ImageStore:
                     img = Image.fromarray(rotate(np.asarray(img), skew))
                 if rot:
                     img = img.rotate(-rot, expand=True)
-                if size[0] and size[1] and img.size != tuple(size):
-                    img = img.resize(tuple(size), Image.BILINEAR)
+                self.scale = f
                 if img.mode not in ("RGB", "L"):
                     img = img.convert("RGB")
             except Exception:  # noqa: BLE001 - a report never fails on one unreadable page
                 img = None
-        self._cache = (key, img)
+        self._cache = (key, img, self.scale)
         return img
 
     # ------------------------------------------------------------ writing
@@ -121,7 +131,7 @@ class ImageStore:
     def write_crop(self, img: Image.Image, sha: str, page: int, box: tuple[int, int, int, int]) -> str:
         name = self.crop_name(sha, page, box)
         if not self.has(name):
-            x0, y0, x1, y1 = box
+            x0, y0, x1, y1 = (round(v * self.scale) for v in box)
             x0, y0 = max(0, x0 - CROP_PAD), max(0, y0 - CROP_PAD)
             x1, y1 = min(img.width, x1 + CROP_PAD), min(img.height, y1 + CROP_PAD)
             if x1 <= x0 or y1 <= y0:
