@@ -185,6 +185,8 @@ def cmd_report(args) -> int:
     s = write_report(out, input_dir=args.input, images=not args.no_images)
     print(f"report: {out / 'report' / 'index.html'} ({s.documents} documents, {s.failed} failed; "
           f"{s.pages_written} pages and {s.images_written} images written in {s.seconds:.1f} s)", file=sys.stderr)
+    for p in s.problems:
+        _err(f"report: no page for {p}")
     return ExitCode.ok
 
 

@@ -42,6 +42,7 @@ class ReportStats:
     pages_written: int  # document pages written this time (others were up to date)
     images_written: int
     seconds: float
+    problems: tuple[str, ...] = ()  # documents whose page could not be made ('source: reason')
 
 
 @dataclass(frozen=True)
@@ -300,6 +301,7 @@ def _write_report(out_dir: Path, catalog: Catalog | None, input_dir: str | Path 
             state = {}
         doc_t = env.get_template("doc.html")
         rows, written, n = [], 0, 0
+        problems: list[str] = []
         for rec, text in cat.records(sources):
             n += 1
             v = versions.get(rec.source)
@@ -311,10 +313,15 @@ def _write_report(out_dir: Path, catalog: Catalog | None, input_dir: str | Path 
             page = root / "doc" / f"{sid}.html"
             if state.get(sid) == fp and page.is_file():
                 continue
-            view = document_view(cat, rec.source, store, input_dir, (rec, text), v, make_images=images)
-            html = doc_t.render(d=view, mode="static", editable=(), saved=False,
-                                asset=lambda name: f"../assets/{name}", img_href=lambda name: f"../img/{name}",
-                                index_href="../index.html", home_href="../index.html", post_href="")
+            try:
+                view = document_view(cat, rec.source, store, input_dir, (rec, text), v, make_images=images)
+                html = doc_t.render(d=view, mode="static", editable=(), saved=False,
+                                    asset=lambda name: f"../assets/{name}", img_href=lambda name: f"../img/{name}",
+                                    index_href="../index.html", home_href="../index.html", post_href="")
+            except (ValueError, KeyError, TypeError, AttributeError, IndexError) as e:
+                # one odd record costs its own page, not the run's report (the exports are written already)
+                problems.append(f"{rec.source}: {type(e).__name__}: {e}")
+                continue
             _write(page, html)
             state[sid] = fp
             written += 1
@@ -331,7 +338,7 @@ def _write_report(out_dir: Path, catalog: Catalog | None, input_dir: str | Path 
                 _write(root / "assets" / a.name, a.read_text(encoding="utf-8"))
         _write(state_path, json.dumps(state, sort_keys=True))
         failed = sum(1 for r in rows if r["status"] == "failed")
-        return ReportStats(n, failed, written, store.made, round(time.monotonic() - t0, 2))
+        return ReportStats(n, failed, written, store.made, round(time.monotonic() - t0, 2), tuple(problems))
     finally:
         if own:
             cat.close()
