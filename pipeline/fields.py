@@ -15,7 +15,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from .gazetteer import Gazetteer, key
-from .lexicon import fold, shape, tone_count, tone_new
+from .lexicon import fold, is_syllable_shape, shape, tone_count, tone_new
 from .layout import DocLayout, Segment, Zone, box_union, folded, mean_conf
 from .records import Reason
 
@@ -112,7 +112,8 @@ SURE_CONF = 88.0  # mean word confidence of a line read cleanly (typed, no stamp
 def plain_name(name: str, known: Callable[[str], bool]) -> str:
     """'EA YÔNG' -> 'Ea Yông'; a name of one to four known syllables, capitalised; else ''."""
     words = strip_noise(name).split()
-    if not 1 <= len(words) <= 4 or not all(w.isalpha() and known(w.lower()) for w in words):
+    if not 1 <= len(words) <= 4 or not all(w.isalpha() and (known(w.lower()) or is_syllable_shape(w.lower()))
+                                           for w in words):
         return ""
     return " ".join(cap_first(w.lower()) for w in words)
 
@@ -389,8 +390,8 @@ def rule_name(line: str, gaz: Gazetteer, known: Callable[[str], bool], given: Ma
         return ""
     if words[0] not in gaz.surnames:
         words[0] = sealed_surname(words[0], gaz) or words[0]
-    if not all(_NAME_WORD.match(w) and known(w.lower()) for w in words):
-        return ""
+    if not all(_NAME_WORD.match(w) and (known(w.lower()) or is_syllable_shape(w.lower())) for w in words):
+        return ""  # names hold syllables a legal corpus never saw ('Diễm'): the shape must be one
     if words[0] not in gaz.surnames:
         return ""
     if given:
