@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -33,6 +34,12 @@ def tess(job: tuple[str, int]) -> int:
     subprocess.run(["tesseract", img, "-", "-l", "vie", "--psm", "3", "--dpi", str(dpi)],
                    capture_output=True, env=env, check=True)
     return 1
+
+
+def cpu() -> float:
+    """CPU seconds used so far by this process's finished children (and theirs)."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
 def page_times(out: Path) -> list[tuple[float, str, int, str, str]]:
@@ -64,15 +71,15 @@ def bench(folder: Path, jobs: int, tmp: Path) -> None:
             path = tmp / f"d{i:03d}-{page:03d}.pgm"
             (img.getchannel("R") if img.mode == "RGB" else img.convert("L")).save(path)
             imgs.append((str(path), dpi))
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), cpu()
     with ProcessPoolExecutor(jobs) as ex:
         n = sum(ex.map(tess, imgs))
-    bare = time.perf_counter() - t0
+    bare, bare_cpu = time.perf_counter() - t0, cpu() - c0
     out = tmp / "out"
     cmd = [sys.executable, "-m", "pipeline", "run", str(folder), "-o", str(out), "--jobs", str(jobs), "-q"]
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), cpu()
     subprocess.run(cmd, check=False, cwd=ROOT)
-    full = time.perf_counter() - t0
+    full, full_cpu = time.perf_counter() - t0, cpu() - c0
     t0 = time.perf_counter()
     subprocess.run(cmd, check=False, cwd=ROOT)
     rerun = time.perf_counter() - t0
@@ -84,6 +91,8 @@ def bench(folder: Path, jobs: int, tmp: Path) -> None:
     print(f"bare tesseract (the same page images): {bare:7.1f} s  {n / bare:.3f} pages/s")
     print(f"vnplans run (render+prepare+OCR+correct+parse+export): {full:7.1f} s  {n / full:.3f} pages/s")
     print(f"ratio vnplans/bare pages per second: {bare / full:.2f}  (target >= 0.90)")
+    print(f"CPU seconds (steadier than wall time on a shared machine): bare {bare_cpu:.1f}, vnplans "
+          f"{full_cpu:.1f}; ratio bare/vnplans {bare_cpu / full_cpu:.2f}")
     print(f"page time: median {med:.2f} s, slowest {worst[0]:.2f} s = {worst[0] / med if med else 0:.2f} x median"
           f"  (target <= 3)")
     for sec, name, page, kind, engine in sorted(rows, reverse=True)[:3]:
