@@ -15,8 +15,9 @@ from pathlib import Path
 import numpy as np
 
 from .records import Word
+from .resources import data_dir
 
-MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "digits.npz"
+MODEL_PATH = data_dir("models") / "digits.npz"  # the wheel's pipeline/models, or the checkout's models/
 SIDE = 28  # the classifier's input: a digit scaled into 20x20, centred in 28x28 (MNIST layout)
 
 

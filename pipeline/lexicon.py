@@ -16,6 +16,7 @@ from typing import Iterator
 import regex
 
 from .errors import MissingDependencyError
+from .resources import data_dir
 
 _MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}  # the five tone marks
 _ONSET = r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?"
@@ -98,8 +99,9 @@ def is_syllable_shape(s: str) -> bool:
 
 
 def default_dir() -> Path:
+    """$VNPLANS_DICT_DIR, else the installed package's dictionaries (the checkout's in a checkout)."""
     env = os.environ.get("VNPLANS_DICT_DIR")
-    return Path(env) if env else Path(__file__).resolve().parent.parent / "dictionaries"
+    return Path(env) if env else data_dir("dictionaries")
 
 
 def _column_blocks(path: Path, n: int, block: int = 1 << 19):
