@@ -49,6 +49,47 @@ class PageResult:
     readings: tuple[Reading, ...] = ()
 
 
+class Why(enum.StrEnum):
+    """Why the restorer changed a word (`Correction.why`)."""
+    DIACRITICS = "diacritics"        # marks added or changed (tone placement included)
+    OCR_CONFUSION = "ocr-confusion"  # letters OCR confuses ('rn' for 'm')
+    OCR_DIGIT = "ocr-digit"          # 'l3' beside numbers is 13
+    SPLIT = "split"                  # a number glued to a word ('26tháng')
+    NAME = "name"                    # a person's name syllable OCR misread
+
+
+class PageKind(enum.StrEnum):
+    """Image preparation's verdict on a page before OCR (`PageResult.kind`; '' unknown)."""
+    UNKNOWN = ""
+    TEXT = "text"
+    BLANK = "blank"            # not read
+    NEAR_BLANK = "near-blank"  # read once, no retries
+
+
+class InputKind(enum.StrEnum):
+    """What an input file is (catalog `files.kind`)."""
+    PDF = "pdf"
+    IMAGE = "image"
+    TEXT = "text"
+    DOCX = "docx"
+
+
+class FileStatus(enum.StrEnum):
+    """A file's state in the catalog (`files.status`). Part B of issue 11 moves batch.py to it."""
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class EventKind(enum.StrEnum):
+    """Kinds of progress events a run reports (batch.Event.kind). Part B moves batch/cli to it."""
+    PLANNED = "planned"  # pages to OCR counted
+    PAGE = "page"        # one more page read
+    DOC = "doc"          # a document's record saved
+    FAILED = "failed"    # a document failed (message: the reason)
+    WARNING = "warning"  # something optional failed (e.g. a searchable PDF not written)
+
+
 @dataclass(frozen=True)
 class Correction:
     """One change made by the restorer: where, what, why and how sure."""
@@ -56,7 +97,7 @@ class Correction:
     col: int
     before: str
     after: str
-    why: str
+    why: Why
     score: float
     margin: float | None = None      # nats by which the change beat keeping the word (local context)
     confidence: float | None = None  # Tesseract's confidence in the word, when the caller gave it

@@ -10,13 +10,15 @@ is reported.
 """
 from __future__ import annotations
 
+import enum
 import functools
 import gc
 import math
 import operator
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
+from typing import ClassVar, TypeAlias
 
 import regex
 from rapidfuzz import process
@@ -24,7 +26,7 @@ from rapidfuzz.distance import Levenshtein
 
 from .lexicon import RUN_BREAK, SHIFT, Lexicon, edit_runs, fold, shape, tone_name, tone_new, tone_old
 from .lexicon import tone_style as tone_style_of
-from .records import Correction, Restored
+from .records import Correction, Restored, Why
 
 # a chunk is a whitespace-free run; words inside it are letter/digit runs
 _CHUNK = regex.compile(r"\S+")
@@ -75,6 +77,40 @@ MARK_UNSEEN = 11.0    # a mark confusion never seen in the training renders
 NAME_MAX_COST = 14.0  # a name syllable further than this from what OCR wrote is not its reading
 
 
+class Mode(enum.StrEnum):
+    """How the text was written, which sets the channel costs (`mode_costs`)."""
+    MARKED = "marked"              # Tesseract vie or typed Vietnamese: marks mostly right
+    MARKED_UPPER = "marked_upper"  # a run of capitals in marked text: marks lost more often
+    BARE = "bare"                  # typed without diacritics: every mark must be restored
+    NOISY = "noisy"                # OCR without Vietnamese data: marks and letters unreliable
+
+
+class ToneStyle(enum.StrEnum):
+    """Where the tone mark goes in 'oa', 'oe', 'uy': as the text does, 'hoà', or 'hòa'."""
+    KEEP = "keep"
+    OLD = "old"
+    NEW = "new"
+
+
+class Tag(enum.StrEnum):
+    """Where a candidate reading of a word came from."""
+    AS_WRITTEN = ""    # the word itself, a known syllable (its tone placement may still change)
+    KEEP = "keep"      # the word itself, no known syllable: left as it is
+    DIACRITICS = "diacritics"
+    OCR_CONFUSION = "ocr-confusion"
+
+
+class Kind(enum.StrEnum):
+    """What a letter/digit run is to the restorer (`Restorer.kind`)."""
+    NUMBER = "number"
+    PROTECT = "protect"      # acronyms, roman numerals, codes, foreign words: context only
+    WORD = "word"
+    CAPS_NEAR = "caps_near"  # capitals one OCR slip from a syllable: a word only in noisy text
+
+
+_MARKED = (Mode.MARKED, Mode.MARKED_UPPER)
+
+
 @dataclass(frozen=True)
 class Costs:
     """Channel costs (nats) of one reading of the text; see `mode_costs`."""
@@ -85,26 +121,27 @@ class Costs:
     default_edit: float  # cost of a letter edit never seen in training
 
 
-def mode_costs(mode: str) -> Costs:
-    if mode.startswith("marked"):  # Tesseract vie or typed Vietnamese: marks are mostly right
+def mode_costs(mode: Mode) -> Costs:
+    if mode in _MARKED:  # Tesseract vie or typed Vietnamese: marks are mostly right
         return Costs(5.0, 3.0, 7.0, 1.0, 6.0)
-    if mode == "bare":    # typed without diacritics: every mark must be restored
+    if mode == Mode.BARE:    # typed without diacritics: every mark must be restored
         return Costs(1.0, 0.0, 9.0, 1.0, 6.0)
     return Costs(0.8, 0.0, 8.0, 0.6, 10.0)  # OCR without Vietnamese data: marks unreliable;
     # an edit never seen in training costs about what the rarest seen one does (10.9 nats)
 
 
-def detect_mode(text: str) -> str:
+def detect_mode(text: str) -> Mode:
+    """The share of words with Vietnamese marks tells typed, bare and OCR-without-vie text apart."""
     words = [w for w in _WORD.findall(text) if w.isalpha()]
     if not words:
-        return "marked"
+        return Mode.MARKED
     marked = sum(1 for w in words if _VIET_MARKED.search(w))
     if len(words) < 12 and marked:  # a line or a field: too short to tell OCR without Vietnamese data
-        return "marked"
+        return Mode.MARKED
     share = marked / len(words)
     if share >= 0.45:
-        return "marked"
-    return "bare" if share < 0.04 else "noisy"
+        return Mode.MARKED
+    return Mode.BARE if share < 0.04 else Mode.NOISY
 
 
 def case_like(model: str, word: str) -> str:
@@ -120,7 +157,20 @@ def case_like(model: str, word: str) -> str:
 
 
 class Restorer:
-    """A lexicon plus the per-mode caches of candidates; build once, use for many texts."""
+    """A lexicon plus the caches of candidates, word kinds and trigram scores; build once,
+    use for many texts."""
+
+    _BY_LEXICON: ClassVar[dict[str, Restorer]] = {}  # lexicon ident -> its restorer (`of`)
+
+    @classmethod
+    def of(cls, lex: Lexicon) -> Restorer:
+        """The restorer of a lexicon, built on first use (for callers that pass a Lexicon)."""
+        r = cls._BY_LEXICON.get(lex.ident)
+        if r is None:
+            if len(cls._BY_LEXICON) >= 4:
+                cls._BY_LEXICON.clear()
+            r = cls._BY_LEXICON[lex.ident] = cls(lex)
+        return r
 
     def __init__(self, lex: Lexicon):
         self.lex = lex
@@ -137,7 +187,21 @@ class Restorer:
             if len(o) == 1 and o.isdigit() and len(t) == 1 and c < best.get(o, (99.0, ""))[0]:
                 best[o] = (c, t)
         self.digit_letter = {o: t for o, (_, t) in best.items()}
-        self.id_cache: dict[tuple[str, str], tuple] = {}
+        self.id_cache: dict[tuple[str, Mode], tuple[tuple[int, float, tuple[str, float, Tag]], ...]] = {}
+        self.kinds: dict[str, Kind] = {}  # word -> its Kind (`kind`)
+
+    def kind(self, w: str) -> Kind:
+        """The Kind of a letter/digit run (cached)."""
+        k = self.kinds.get(w)
+        if k is None:
+            if len(self.kinds) > 500_000:
+                self.kinds.clear()
+            k = self.kinds[w] = _kind(w, self)
+        return k
+
+    def near_syllable(self, f: str) -> bool:
+        """Is this folded lowercase word one OCR slip away from a syllable (HQI -> HỘI)?"""
+        return process.extractOne(f, self.fold_keys, scorer=Levenshtein.distance, score_cutoff=1) is not None
 
     def digit_for_letter(self, w: str) -> bool:
         """Is this code-like token ('T6', 'S6') a word whose vowel OCR wrote as a digit? Only
@@ -220,13 +284,15 @@ class Restorer:
         n = sum(w for _, _, w in self.lex.doubt)
         return sum(sh * w for _, sh, w in self.lex.doubt) / n if n else 1.0
 
-    def margin(self, run: list, best: list, i: int, mode: str, extra: float = 0.0) -> float:
+    def margin(self, run: Run, best: Decoded, i: int, mode: Mode, extra: float = 0.0) -> float:
         """Nats by which the chosen reading of word i beat keeping it as written, in the
         trigrams that include it, channel costs included: how sure the change is."""
         lex = self.lex
         ids = [lex.ids["<s>"], lex.ids["<s>"]] + [lex.id(item[0]) for item in best] + [lex.ids["</s>"]]
         j = i + 2
-        w = run[i][2].lower()
+        word = run[i][2]
+        assert word is not None  # a slot with a word to decode
+        w = word.lower()
         keep = tone_new(w)
         cands = {c: cost for c, cost, _ in self.candidates(w, mode)}
         keep_cost = cands.get(keep, mode_costs(mode).keep_unknown if keep not in lex.syllables else 0.0)
@@ -264,24 +330,24 @@ class Restorer:
         c = self.sub.get((so, st))
         return (c * costs.edit_scale) if c is not None else costs.default_edit * max(len(so), len(st))
 
-    def candidates(self, word: str, mode: str) -> tuple[tuple[str, float, str], ...]:
+    def candidates(self, word: str, mode: Mode) -> tuple[tuple[str, float, Tag], ...]:
         """(candidate, channel cost, why) for a lowercase word, cheapest first (cached by `scored`)."""
         costs = mode_costs(mode)
         lex = self.lex
         norm = tone_new(word)
-        out: dict[str, tuple[float, str]] = {}
+        out: dict[str, tuple[float, Tag]] = {}
         known = norm in lex.syllables
         if known:
-            out[norm] = (0.0, "")
+            out[norm] = (0.0, Tag.AS_WRITTEN)
         fw = fold(norm)
         marked = bool(_VIET_MARKED.search(norm))
         for c in lex.by_fold.get(fw, ()):
             if c == norm:
                 continue
-            if mode.startswith("marked"):
+            if mode in _MARKED:
                 # learned: how often Tesseract vie writes this tone for that one (capitals apart:
                 # their marks are read worse); a changed vowel shape (ô for o) costs on top
-                case = "upper" if mode == "marked_upper" else "lower"
+                case = "upper" if mode == Mode.MARKED_UPPER else "lower"
                 seen = tone_name(norm)
                 if case == "upper" and seen == "none":  # capped; a changed vowel shape on top
                     cost = min(lex.tones.get((case, seen, tone_name(c)), costs.mark_change), UPPER_MARK_LOST)
@@ -295,23 +361,23 @@ class Restorer:
                         cost += costs.mark_change
             else:
                 cost = costs.mark_change if marked else costs.mark_add
-            out.setdefault(c, (cost, "diacritics"))
+            out.setdefault(c, (cost, Tag.DIACRITICS))
         has_fold = fw in lex.by_fold
-        if not has_fold or mode == "noisy":
+        if not has_fold or mode == Mode.NOISY:
             # letters changed only where marks alone give no syllable, or where OCR had no Vietnamese data
             self._channel(norm, fw, costs, out, strong=not has_fold)
         if not known:
-            out[word] = (costs.keep_unknown, "keep")
+            out[word] = (costs.keep_unknown, Tag.KEEP)
         rank = {c: cost - 0.3 * self.syl_logp.get(c, -20.0) for c, (cost, _) in out.items()}
         ranked = sorted(out.items(), key=lambda kv: rank[kv[0]])
         # in typed text (no channel evidence), readings far rarer than the likeliest never win
-        worst = rank[ranked[0][0]] + (CAND_GAP if mode == "bare" else math.inf)
+        worst = rank[ranked[0][0]] + (CAND_GAP if mode == Mode.BARE else math.inf)
         res = tuple((c, cost, why) for c, (cost, why) in ranked[:MAX_CANDIDATES] if rank[c] <= worst)
         if known and norm not in {c for c, _, _ in res}:
-            res = res[:-1] + ((norm, 0.0, ""),)
+            res = res[:-1] + ((norm, 0.0, Tag.AS_WRITTEN),)
         return res
 
-    def _channel(self, word: str, fw: str, costs: Costs, out: dict, strong: bool) -> None:
+    def _channel(self, word: str, fw: str, costs: Costs, out: dict[str, tuple[float, Tag]], strong: bool) -> None:
         if len(fw) > 9 or len(fw) < 1:
             return
         maxd = 2 if len(fw) >= 3 else 1
@@ -323,12 +389,12 @@ class Restorer:
             for c in self.lex.by_fold[key]:
                 prev = out.get(c)
                 if prev is None or prev[0] > base:
-                    out[c] = (base, "ocr-confusion")
+                    out[c] = (base, Tag.OCR_CONFUSION)
 
     # ------------------------------------------------------------ decoding
-    def decode(self, words: list[str], mode: str | list[str], caps: list[bool] | None = None,
+    def decode(self, words: list[str], mode: Mode | list[Mode], caps: list[bool] | None = None,
                cache: list[dict[str, float] | None] | None = None,
-               extra: list[float] | None = None) -> list[tuple[str, float, str]]:
+               extra: list[float] | None = None) -> Decoded:
         """Best candidate for each lowercase word of one run, by trigram beam search.
         A word starting with FIXED is context only (a number, an acronym); `caps` marks
         capitalised words, whose pairs found in place or person names get a bonus; `cache`
@@ -344,11 +410,12 @@ class Restorer:
         caps = caps or [False] * len(words)
         modes = mode if isinstance(mode, list) else [mode] * len(words)
         # a beam entry: (score, a, b, backpointer) with backpointer = (item, previous backpointer)
-        beams: list[tuple[float, int, int, tuple | None]] = [(0.0, s_id, s_id, None)]
+        beams: list[tuple[float, int, int, _Back]] = [(0.0, s_id, s_id, None)]
         for i, w in enumerate(words):
             if w.startswith(FIXED):
                 tok = w[1:]
-                cands = ((lex.id(tok), 0.0, (tok, 0.0, "")),)
+                cands: tuple[tuple[int, float, tuple[str, float, Tag]], ...] = (
+                    (lex.id(tok), 0.0, (tok, 0.0, Tag.AS_WRITTEN)),)
             else:
                 cands = self.scored(w, modes[i])
                 if extra and extra[i]:  # OCR's own confidence in the word: changing it costs more or less
@@ -356,7 +423,7 @@ class Restorer:
                     cands = tuple((cid, cost + (ex if item[0] != keep else 0.0), item) for cid, cost, item in cands)
             doc = cache[i] if cache else None
             name_pair = i > 0 and caps[i] and caps[i - 1]
-            nxt: dict[int, tuple[float, int, int, tuple | None]] = {}
+            nxt: dict[int, tuple[float, int, int, _Back]] = {}
             nget = nxt.get
             for score, a, b, back in beams:
                 base = ((a << SHIFT) | b) << SHIFT
@@ -388,7 +455,8 @@ class Restorer:
             back = back[1]
         return out[::-1]
 
-    def scored(self, word: str, mode: str) -> tuple[tuple[int, float, tuple[str, float, str]], ...]:
+    def scored(self, word: str, mode: Mode) -> tuple[tuple[int, float, tuple[str, float, Tag]], ...]:
+        """`candidates` with their token ids, cached per (word, mode)."""
         key = (word, mode)
         hit = self.id_cache.get(key)
         if hit is None:
@@ -408,6 +476,7 @@ def _tone_old(word: str) -> str:
 
 
 _first = operator.itemgetter(0)
+_Back: TypeAlias = "tuple[tuple[str, float, Tag], _Back] | None"  # a beam state's path: (its last item, the path before)
 
 
 def restore(text: str, lex: Lexicon | Restorer, tone_style: str = "keep", mode: str | None = None,
@@ -422,140 +491,208 @@ def restore(text: str, lex: Lexicon | Restorer, tone_style: str = "keep", mode: 
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _restore(text, lex, tone_style, mode, confidences)
+        r = lex if isinstance(lex, Restorer) else Restorer.of(lex)
+        return _restore(r, text, ToneStyle(tone_style), Mode(mode) if mode else None, confidences)
     finally:
         if paused:
             gc.enable()
 
 
-def _restore(text: str, lex: Lexicon | Restorer, tone_style: str, mode: str | None,
-             confidences: Sequence[Sequence[float]] | None = None) -> Restored:
-    r = lex if isinstance(lex, Restorer) else _restorer(lex)
+# One word slot of a language-model run: (start, end, the word to decode or None, context
+# token standing for what is not decoded: '<num>', '<unk>', '<oov>' or a known token).
+Slot: TypeAlias = tuple[int, int, str | None, str]
+Run: TypeAlias = list[Slot]
+Decoded: TypeAlias = list[tuple[str, float, Tag]]  # per slot: (reading, channel cost, where it came from)
+
+
+def _restore(r: Restorer, text: str, tone_style: ToneStyle, mode: Mode | None,
+             confidences: Sequence[Sequence[float]] | None) -> Restored:
+    """The steps: tokenise into runs (making the edits that need no decoding), price OCR's
+    confidence per word, decode each run, the document pass, then apply and account."""
     text = unicodedata.normalize("NFC", text)
     mode = mode or detect_mode(text)
-    doc_style = tone_style_of(text) or "new"
     lines = text.split("\n")
-    corrections: list[Correction] = []
-    pieces: list[list[tuple[int, int, str]]] = [[] for _ in lines]  # per line: (start, end, replacement)
-    runs: list[tuple[int, list[tuple[int, int, str | None, str]]]] = []  # (line index, run)
-    last_marker = [""]  # the letter of the last list marker ('a)', 'b.') seen
-    conf_at: dict[int, list[tuple[int, int, float]]] = {}  # line index -> (chunk start, end, OCR confidence)
-    for ln_no, line in enumerate(lines, 1):
-        run: list[tuple[int, int, str | None, str]] = []  # (start, end, word or None, context token)
-        names = r.person_names(line) if r.lex.persons else {}
+    edits = _Edits(len(lines))
+    tok = _Tokeniser(r, mode, edits)
+    for li, line in enumerate(lines):
+        tok.line(li, line, confidences[li] if confidences is not None and li < len(confidences) else None)
+    runs = tok.runs
+    extras, word_conf = _doubts(r, runs, tok.conf_at)
+    decoded = [_decode_run(r, run, mode, extra=ex) for (_, run), ex in zip(runs, extras)]
+    if mode in DOC_CACHE_MODES:
+        _document_pass(r, runs, decoded, mode, extras)
+    tokens, known = _account(r, runs, decoded, extras, word_conf, mode, tone_style,
+                             ToneStyle(tone_style_of(text) or "new"), edits)
+    return Restored(edits.apply(lines), edits.sorted_corrections(), tokens, known)
+
+
+class _Edits:
+    """The changes to a text: per line (start, end, replacement) pieces, and the account."""
+
+    def __init__(self, n_lines: int):
+        self.pieces: list[list[tuple[int, int, str]]] = [[] for _ in range(n_lines)]
+        self.corrections: list[Correction] = []
+
+    def add(self, li: int, s: int, e: int, new: str, correction: Correction) -> None:
+        self.pieces[li].append((s, e, new))
+        self.corrections.append(correction)
+
+    def apply(self, lines: list[str]) -> str:
+        out = []
+        for line, ps in zip(lines, self.pieces):
+            for s, e, rep in sorted(ps, reverse=True):
+                line = line[:s] + rep + line[e:]
+            out.append(line)
+        return "\n".join(out)
+
+    def sorted_corrections(self) -> tuple[Correction, ...]:
+        return tuple(sorted(self.corrections, key=lambda c: (c.line, c.col)))
+
+
+class _Tokeniser:
+    """Splits lines into the runs the language model decodes (punctuation ends a run; numbers,
+    codes and names stay in it as context tokens) and makes the edits no decoding decides:
+    an acronym's Đ, a list's second 'd)', 'l3' for 13, a number glued to a word, names."""
+
+    def __init__(self, r: Restorer, mode: Mode, edits: _Edits):
+        self.r, self.mode, self.edits = r, mode, edits
+        self.runs: list[tuple[int, Run]] = []  # (line index, run)
+        self.conf_at: dict[int, list[tuple[int, int, float]]] = {}  # line -> (chunk start, end, OCR confidence)
+        self.last_marker = ""  # the letter of the last list marker ('a)', 'b.') seen
+        self.li = 0
+        self.run: Run = []
+
+    def line(self, li: int, line: str, confs: Sequence[float] | None) -> None:
+        self.li, self.run = li, []
+        names = self.r.person_names(line) if self.r.lex.persons else {}
         chunk_conf: dict[int, float] = {}
-        if confidences is not None and ln_no - 1 < len(confidences):
+        if confs is not None:
             starts = [cm.start() for cm in _CHUNK.finditer(line)]
-            if len(starts) == len(confidences[ln_no - 1]):
-                chunk_conf = dict(zip(starts, confidences[ln_no - 1]))
-
-        def flush() -> None:
-            if run:
-                runs.append((ln_no - 1, run[:]))
-                run.clear()
-
-        def restore_acronym(s: int, e: int, w: str) -> None:
-            """An acronym whose marked form is the one in use ('HDND' -> 'HĐND', 'QD' -> 'QĐ')."""
-            full = r.acronym_marks.get(w)
-            if full and full != w:
-                pieces[ln_no - 1].append((s, e, full))
-                corrections.append(Correction(ln_no, s + 1, w, full, "diacritics", 0.0))
-
+            if len(starts) == len(confs):
+                chunk_conf = dict(zip(starts, confs))
         for m in _CHUNK.finditer(line):
             chunk = m.group(0)
             plain = _PLAIN.fullmatch(chunk) is not None  # most chunks: one word, nothing around it
             if not plain and _PROTECT_CHUNK.match(chunk):
-                if mode == "bare":  # typed without marks: '133/QD-UBND' lost its Đ too
-                    for am in _CAPS_RUN.finditer(chunk):
-                        restore_acronym(m.start() + am.start(), m.start() + am.end(), am.group(0))
-                if "@" in chunk or "://" in chunk or chunk.startswith("www."):
-                    flush()
-                    continue
-                # a code inside a sentence is one token to the language model, as in training
-                if _RUN_BREAK.match(chunk):
-                    flush()
-                run.append((m.start(), m.end(), None, "<num>" if _DIGIT.search(chunk) else "<unk>"))
-                if _RUN_BREAK.search(chunk[-1]):
-                    flush()
+                self._protected_chunk(m.start(), chunk)
                 continue
             if not plain and not _WORD.search(chunk):
                 if _RUN_BREAK.search(chunk):
-                    flush()  # punctuation ends a run
+                    self.flush()  # punctuation ends a run
                 else:
-                    run.append((m.start(), m.end(), None, "<unk>"))  # a dash, a slash: inside the run
+                    self.run.append((m.start(), m.end(), None, "<unk>"))  # a dash, a slash: inside the run
                 continue
-            last_end = m.start()
             if chunk_conf:
-                conf_at.setdefault(ln_no - 1, []).append((m.start(), m.end(), chunk_conf[m.start()]))
+                self.conf_at.setdefault(li, []).append((m.start(), m.end(), chunk_conf[m.start()]))
             list_marker = not plain and _LIST_MARKER.match(chunk) is not None
             if list_marker:
-                letter = chunk.strip("().")
-                if mode == "bare" and letter == "d" and last_marker[0] == "d":
-                    # Vietnamese lists run a) b) c) d) đ) e): a second 'd)' lost its stroke
-                    at = m.start() + chunk.index("d")
-                    pieces[ln_no - 1].append((at, at + 1, "đ"))
-                    corrections.append(Correction(ln_no, at + 1, "d", "đ", "diacritics", 0.0))
-                    letter = "đ"
-                last_marker[0] = letter
+                self._list_marker(m.start(), chunk)
+            last_end = m.start()
             for wm in _WORD.finditer(chunk):
                 s, e = m.start() + wm.start(), m.start() + wm.end()
-                w = wm.group(0)
-                between = line[last_end:s]
-                if run and between.strip():
-                    flush()  # punctuation ends a run
+                if self.run and line[last_end:s].strip():
+                    self.flush()  # punctuation ends a run
                 last_end = e
-                if not plain and _DIGIT.search(w):
-                    if _L_FOR_ONE.match(w):  # 'l3' beside numbers is 13: a digit, never a word
-                        fixed = w.replace("l", "1")
-                        pieces[ln_no - 1].append((s, e, fixed))
-                        corrections.append(Correction(ln_no, s + 1, w, fixed, "ocr-digit", 0.0))
-                        run.append((s, e, None, "<num>"))
-                        continue
-                    glued = _split_glued(w, r.lex, mode)
-                    if glued:  # '26tháng' -> '26 tháng': the number stays, the word is restored
-                        k = glued
-                        pieces[ln_no - 1].append((s + k, s + k, " "))
-                        corrections.append(Correction(ln_no, s + 1, w, w[:k] + " " + w[k:], "split", 0.0))
-                        if w[0].isdigit():
-                            run.append((s, s + k, None, "<num>"))
-                            run.append((s + k, e, w[k:], ""))
-                        else:
-                            run.append((s, s + k, w[:k], ""))
-                            run.append((s + k, e, None, "<num>"))
-                        continue
-                if s in names:  # a person's name: a valid name stays, a syllable no name has may change
-                    name = names[s]
-                    if name != w:
-                        pieces[ln_no - 1].append((s, e, name))
-                        corrections.append(Correction(ln_no, s + 1, w, name, "name", 0.0))
-                    low = tone_new(name.lower())
-                    run.append((s, e, None, low if low in r.lex.ids else "<oov>"))
-                    continue
-                kind = _kind(w, r.lex)
-                if kind == "caps_near":  # one slip from a syllable: a word only to OCR without Vietnamese data
-                    kind = "word" if mode == "noisy" else "protect"
-                if kind == "protect" and mode == "noisy" and r.digit_for_letter(w):
-                    kind = "word"  # 'T6', 'S6': Tesseract without Vietnamese data writes 'ổ', 'ố' as '6'
-                if kind == "word" and (list_marker or _MIXED_CASE.match(w)):
-                    kind = "protect"  # 'a)', and 'TTg', 'TTr': codes, not misspelt words
-                if kind == "word" and mode != "noisy" and not _VOWEL.search(fold(w).upper()):
-                    kind = "protect"  # 'Km', 'kg', 'Tp': no syllable is written without a vowel
-                if kind == "number":
-                    run.append((s, e, None, "<num>"))
-                    continue
-                if kind == "protect":
-                    low = (r.acronym_marks.get(w, w) if mode == "bare" else w).lower()
-                    run.append((s, e, None, low if low in r.lex.ids else "<oov>"))
-                    if mode == "bare":
-                        restore_acronym(s, e, w)
-                    continue
-                run.append((s, e, w, ""))
+                self._word(s, e, wm.group(0), plain, list_marker, names)
             if not plain and _ENDS_IN_PUNCT.search(chunk):
-                flush()
-        flush()
+                self.flush()
+        self.flush()
 
+    def flush(self) -> None:
+        if self.run:
+            self.runs.append((self.li, self.run))
+            self.run = []
+
+    def _protected_chunk(self, at: int, chunk: str) -> None:
+        """An e-mail, a URL or a code ('129/KH-UBND'): never changed but an acronym's lost Đ."""
+        if self.mode == Mode.BARE:  # typed without marks: '133/QD-UBND' lost its Đ too
+            for am in _CAPS_RUN.finditer(chunk):
+                self._acronym(at + am.start(), at + am.end(), am.group(0))
+        if "@" in chunk or "://" in chunk or chunk.startswith("www."):
+            self.flush()
+            return
+        # a code inside a sentence is one token to the language model, as in training
+        if _RUN_BREAK.match(chunk):
+            self.flush()
+        self.run.append((at, at + len(chunk), None, "<num>" if _DIGIT.search(chunk) else "<unk>"))
+        if _RUN_BREAK.search(chunk[-1]):
+            self.flush()
+
+    def _acronym(self, s: int, e: int, w: str) -> None:
+        """An acronym whose marked form is the one in use ('HDND' -> 'HĐND', 'QD' -> 'QĐ')."""
+        full = self.r.acronym_marks.get(w)
+        if full and full != w:
+            self.edits.add(self.li, s, e, full, Correction(self.li + 1, s + 1, w, full, Why.DIACRITICS, 0.0))
+
+    def _list_marker(self, at: int, chunk: str) -> None:
+        letter = chunk.strip("().")
+        if self.mode == Mode.BARE and letter == "d" and self.last_marker == "d":
+            # Vietnamese lists run a) b) c) d) đ) e): a second 'd)' lost its stroke
+            at += chunk.index("d")
+            self.edits.add(self.li, at, at + 1, "đ", Correction(self.li + 1, at + 1, "d", "đ", Why.DIACRITICS, 0.0))
+            letter = "đ"
+        self.last_marker = letter
+
+    def _word(self, s: int, e: int, w: str, plain: bool, list_marker: bool, names: dict[int, str]) -> None:
+        """One letter/digit run of a chunk: a word to decode, or context with its edit made."""
+        r, mode, run, li = self.r, self.mode, self.run, self.li
+        if not plain and _DIGIT.search(w) and self._digits(s, e, w):
+            return
+        if s in names:  # a person's name: a valid name stays, a syllable no name has may change
+            name = names[s]
+            if name != w:
+                self.edits.add(li, s, e, name, Correction(li + 1, s + 1, w, name, Why.NAME, 0.0))
+            low = tone_new(name.lower())
+            run.append((s, e, None, low if low in r.lex.ids else "<oov>"))
+            return
+        kind = r.kind(w)
+        if kind == Kind.CAPS_NEAR:  # one slip from a syllable: a word only to OCR without Vietnamese data
+            kind = Kind.WORD if mode == Mode.NOISY else Kind.PROTECT
+        if kind == Kind.PROTECT and mode == Mode.NOISY and r.digit_for_letter(w):
+            kind = Kind.WORD  # 'T6', 'S6': Tesseract without Vietnamese data writes 'ổ', 'ố' as '6'
+        if kind == Kind.WORD and (list_marker or _MIXED_CASE.match(w)):
+            kind = Kind.PROTECT  # 'a)', and 'TTg', 'TTr': codes, not misspelt words
+        if kind == Kind.WORD and mode != Mode.NOISY and not _VOWEL.search(fold(w).upper()):
+            kind = Kind.PROTECT  # 'Km', 'kg', 'Tp': no syllable is written without a vowel
+        if kind == Kind.NUMBER:
+            run.append((s, e, None, "<num>"))
+        elif kind == Kind.PROTECT:
+            low = (r.acronym_marks.get(w, w) if mode == Mode.BARE else w).lower()
+            run.append((s, e, None, low if low in r.lex.ids else "<oov>"))
+            if mode == Mode.BARE:
+                self._acronym(s, e, w)
+        else:
+            run.append((s, e, w, ""))
+
+    def _digits(self, s: int, e: int, w: str) -> bool:
+        """A word with digits that is a number misread ('l3') or glued to a word ('26tháng'):
+        its slots added and True; else False."""
+        li, run = self.li, self.run
+        if _L_FOR_ONE.match(w):  # 'l3' beside numbers is 13: a digit, never a word
+            fixed = w.replace("l", "1")
+            self.edits.add(li, s, e, fixed, Correction(li + 1, s + 1, w, fixed, Why.OCR_DIGIT, 0.0))
+            run.append((s, e, None, "<num>"))
+            return True
+        k = _split_glued(w, self.r.lex, self.mode)
+        if not k:
+            return False
+        # '26tháng' -> '26 tháng': the number stays, the word is restored
+        self.edits.add(li, s + k, s + k, " ", Correction(li + 1, s + 1, w, w[:k] + " " + w[k:], Why.SPLIT, 0.0))
+        if w[0].isdigit():
+            run.append((s, s + k, None, "<num>"))
+            run.append((s + k, e, w[k:], ""))
+        else:
+            run.append((s, s + k, w[:k], ""))
+            run.append((s + k, e, None, "<num>"))
+        return True
+
+
+def _doubts(r: Restorer, runs: list[tuple[int, Run]], conf_at: dict[int, list[tuple[int, int, float]]],
+            ) -> tuple[list[list[float] | None], dict[tuple[int, int], float]]:
+    """Per run, the extra cost of changing each word given OCR's confidence in it (None: no
+    confidences), and each word's confidence by (line index, start)."""
     extras: list[list[float] | None] = [None] * len(runs)
-    word_conf: dict[tuple[int, int], float] = {}  # (line index, word start) -> OCR confidence
+    word_conf: dict[tuple[int, int], float] = {}
     if conf_at and r.lex.doubt:
         for k, (li, run) in enumerate(runs):
             ex = []
@@ -565,65 +702,67 @@ def _restore(text: str, lex: Lexicon | Restorer, tone_style: str, mode: str | No
                     word_conf[(li, s)] = c
                 ex.append(r.doubt_cost(c) if c is not None and w is not None else 0.0)
             extras[k] = ex if any(ex) else None
-    decoded = [_decode_run(r, run, mode, extra=ex) for (_, run), ex in zip(runs, extras)]
-    if mode in DOC_CACHE_MODES:
-        _document_pass(r, runs, decoded, mode, extras)
+    return extras, word_conf
+
+
+def _account(r: Restorer, runs: list[tuple[int, Run]], decoded: list[Decoded], extras: list[list[float] | None],
+             word_conf: dict[tuple[int, int], float], mode: Mode, tone_style: ToneStyle, doc_style: ToneStyle,
+             edits: _Edits) -> tuple[int, int]:
+    """Each decoded reading that differs from the text becomes an edit with its correction
+    (tone placement as asked); returns (word tokens, known syllables after correction)."""
     syllables = r.lex.syllables
-    stats = [0, 0]  # word tokens, known syllables after correction
+    tokens = known = 0
+    keep_style = tone_style == ToneStyle.KEEP
     for (li, run), best, ex in zip(runs, decoded, extras):
-        for i, ((s, e, orig, _), (cand, cost, why)) in enumerate(zip(run, best)):
+        for i, ((s, e, orig, _), (cand, cost, tag)) in enumerate(zip(run, best)):
             if orig is None:
                 continue
-            stats[0] += 1
+            tokens += 1
             if cand in syllables:
-                stats[1] += 1
-            if why == "keep" or (tone_style == "keep" and cand == orig.lower()):
+                known += 1
+            if tag == Tag.KEEP or (keep_style and cand == orig.lower()):
                 continue
             new = case_like(orig, cand)
             old = _tone_old(new)
-            if old != new and (tone_style == "old" or (
-                    tone_style == "keep" and (tone_style_of(orig) or doc_style) == "old")):
+            if old != new and (tone_style == ToneStyle.OLD or (
+                    keep_style and (tone_style_of(orig) or doc_style) == ToneStyle.OLD)):
                 new = old
-            if tone_style == "keep" and old == _tone_old(orig):
+            if keep_style and old == _tone_old(orig):
                 continue  # only the tone placement differs: keep it as written
             if new != orig:
-                pieces[li].append((s, e, new))
                 margin = r.margin(run, best, i, mode, ex[i] if ex else 0.0)
-                corrections.append(Correction(li + 1, s + 1, orig, new, why or "diacritics", round(cost, 2),
-                                              round(margin, 2), word_conf.get((li, s))))
-    out_lines = []
-    for line, ps in zip(lines, pieces):
-        for s, e, rep in sorted(ps, reverse=True):
-            line = line[:s] + rep + line[e:]
-        out_lines.append(line)
-    corrections.sort(key=lambda c: (c.line, c.col))
-    return Restored("\n".join(out_lines), tuple(corrections), stats[0], stats[1])
+                why = Why(tag) if tag else Why.DIACRITICS  # the word as written, its tone moved
+                edits.add(li, s, e, new, Correction(li + 1, s + 1, orig, new, why, round(cost, 2),
+                                                    round(margin, 2), word_conf.get((li, s))))
+    return tokens, known
 
 
-def _chunk_conf(conf_at: dict, li: int, s: int) -> float | None:
+def _chunk_conf(conf_at: dict[int, list[tuple[int, int, float]]], li: int, s: int) -> float | None:
     """The confidence of the chunk that holds the word starting at s (a chunk may hold several)."""
     return next((c for start, end, c in conf_at.get(li, ()) if start <= s < end), None)
 
 
-def _decode_run(r: Restorer, run: list, mode: str, cache: list | None = None,
-                extra: list[float] | None = None) -> list[tuple[str, float, str]]:
+def _decode_run(r: Restorer, run: Run, mode: Mode, cache: list[dict[str, float] | None] | None = None,
+                extra: list[float] | None = None) -> Decoded:
+    """One run decoded: its words lower-cased (context tokens FIXED), capitalised words marked."""
     lowers = [w.lower() if w is not None else FIXED + ctx for _, _, w, ctx in run]
     caps = [bool(w) and w[:1].isupper() and not w.isupper() for _, _, w, _ in run]
     # capitals read by Tesseract vie lose marks more often, but only in a line of capitals
     # (a heading, a header column): a lone capital word in a sentence is likely an acronym
     upper = [bool(w) and len(w) > 1 and w.isupper() for _, _, w, _ in run]
-    modes = [mode + "_upper" if mode == "marked" and u and (
+    modes = [Mode.MARKED_UPPER if mode == Mode.MARKED and u and (
         (i > 0 and upper[i - 1]) or (i + 1 < len(upper) and upper[i + 1])) else mode
         for i, u in enumerate(upper)]
     return r.decode(lowers, modes, caps, cache, extra)
 
 
-DOC_CACHE_MODES = ("bare", "noisy", "marked")
+DOC_CACHE_MODES: tuple[Mode, ...] = (Mode.BARE, Mode.NOISY, Mode.MARKED)
 DOC_WEIGHT = 0.03  # weight of the document's own word frequencies mixed into the language model
 REDO_RATIO = 2     # a run is decoded again where a reading the document uses twice as often exists
 
 
-def _document_pass(r: Restorer, runs: list, decoded: list, mode: str, extras: list | None = None) -> None:
+def _document_pass(r: Restorer, runs: list[tuple[int, Run]], decoded: list[Decoded], mode: Mode,
+                   extras: list[list[float] | None] | None = None) -> None:
     """A word written the same way is usually the same word within one document ('phuong' is
     'phường' all through a ward's plan): runs where another reading of a word is the one the
     document mostly chose are decoded again with the document's word frequencies mixed into
@@ -645,23 +784,10 @@ def _document_pass(r: Restorer, runs: list, decoded: list, mode: str, extras: li
             hit = shares.get(_fold_lower(orig)) if orig is not None else None
             freqs.append(hit[0] if hit else None)
             if hit:
+                assert orig is not None
                 redo = redo or usage[_fold_lower(orig)].get(cand, 0) * REDO_RATIO < hit[1]
         if redo:
             decoded[k] = _decode_run(r, run, mode, freqs, extras[k] if extras else None)
-
-
-def _kind(w: str, lex: Lexicon) -> str:
-    """'number', 'protect' (acronyms, roman numerals, codes) or 'word' (cached per lexicon)."""
-    cache = _KIND_CACHE.setdefault(lex.ident, {})
-    k = cache.get(w)
-    if k is None:
-        if len(cache) > 500_000:
-            cache.clear()
-        k = cache[w] = _kind_uncached(w, lex)
-    return k
-
-
-_KIND_CACHE: dict[str, dict[str, str]] = {}
 
 
 # words of other languages that administrative documents use as they are
@@ -669,35 +795,37 @@ _FOREIGN = frozenset("email mail website web fax hotline internet online offline
                      "video camera app covid".split())
 
 
-def _kind_uncached(w: str, lex: Lexicon) -> str:
+def _kind(w: str, r: Restorer) -> Kind:
     """A digit is never turned into a letter (only OCR without Vietnamese data may have written
     one for a vowel: see `digit_for_letter`); capitals that are no syllable are an acronym."""
+    lex = r.lex
     if _NUMBER.match(w):
-        return "number"
+        return Kind.NUMBER
     if _DIGIT.search(w):  # 'Điều 42a', 'A1', '3G'
-        return "protect"
+        return Kind.PROTECT
     if w.lower() in _FOREIGN:
-        return "protect"
+        return Kind.PROTECT
     if len(w) == 1:  # initials, list markers; but 'o' -> 'ở', 'y' -> 'ý' in running text
-        return "word" if w.islower() and w in lex.by_fold else "protect"
+        return Kind.WORD if w.islower() and w in lex.by_fold else Kind.PROTECT
     if w.isupper():
         if w in lex.acronyms or not _VOWEL.search(fold(w).upper()):
-            return "protect"
-        if fold(w.lower()) not in lex.by_fold:  # PCI, VCCI, SYT: not a Vietnamese word in capitals
-            return "caps_near" if _could_be_word(w, lex) else "protect"
+            return Kind.PROTECT
+        f = fold(w.lower())
+        if f not in lex.by_fold:  # PCI, VCCI, SYT: not a Vietnamese word in capitals
+            return Kind.CAPS_NEAR if len(f) >= 3 and r.near_syllable(f) else Kind.PROTECT
     if _ROMAN.match(w) and len(w) <= 4 and w not in ("I",) and w.lower() not in lex.syllables:
-        return "protect"
-    return "word"
+        return Kind.PROTECT
+    return Kind.WORD
 
 
-def _split_glued(w: str, lex: Lexicon, mode: str) -> int:
+def _split_glued(w: str, lex: Lexicon, mode: Mode) -> int:
     """Where a number glued to a word ('26tháng', 'năm2025') splits, or 0: the letters must be a
     syllable of 3+ letters or carry a Vietnamese mark ('42a', 'A1', 'T6' are codes)."""
     m = _GLUED_NUM_FIRST.match(w)
     if m:
         letters, k = m.group(2), len(m.group(1))
     else:
-        m = _GLUED_NUM_LAST.match(w) if mode != "noisy" else None
+        m = _GLUED_NUM_LAST.match(w) if mode != Mode.NOISY else None
         if not m:
             return 0
         letters, k = m.group(1), len(m.group(1))
@@ -706,27 +834,10 @@ def _split_glued(w: str, lex: Lexicon, mode: str) -> int:
     return 0
 
 
-def _could_be_word(w: str, lex: Lexicon) -> bool:
-    f = fold(w.lower())
-    if f in lex.by_fold:
-        return True
-    # one OCR slip away from a syllable (HQI -> HỘI)
-    return len(f) >= 3 and process.extractOne(f, _restorer(lex).fold_keys, scorer=Levenshtein.distance,
-                                              score_cutoff=1) is not None
-
-
-_RESTORERS: dict[str, Restorer] = {}
-
-
-def _restorer(lex: Lexicon) -> Restorer:
-    r = _RESTORERS.get(lex.ident)
-    if r is None:
-        r = _RESTORERS[lex.ident] = Restorer(lex)
-    return r
-
-
-def coverage(text: str, lex: Lexicon) -> float:
-    words = [w for w in _WORD.findall(text) if w.isalpha() and _kind(w, lex) == "word"]
+def coverage(text: str, lex: Lexicon | Restorer) -> float:
+    """Share of the text's Vietnamese words (not codes, acronyms) that are known syllables."""
+    r = lex if isinstance(lex, Restorer) else Restorer.of(lex)
+    words = [w for w in _WORD.findall(text) if w.isalpha() and r.kind(w) == Kind.WORD]
     if not words:
         return 0.0
-    return round(sum(tone_new(w.lower()) in lex.syllables for w in words) / len(words), 4)
+    return round(sum(tone_new(w.lower()) in r.lex.syllables for w in words) / len(words), 4)
