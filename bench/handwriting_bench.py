@@ -59,6 +59,7 @@ def digit_accuracy(model) -> tuple[int, int]:
     """Right and total on the held-aside real crops (tests/data/handwriting/D_*.png)."""
     import numpy as np
     from PIL import Image
+
     from pipeline import handwriting as hw
     right = total = 0
     for f in sorted((ROOT / "tests" / "data" / "handwriting").glob("*.png")):
@@ -74,7 +75,9 @@ def main() -> None:
     ap.add_argument("--model", default=None, help="another digits.npz (e.g. one built --no-real)")
     ap.add_argument("-v", "--verbose", action="store_true")
     a = ap.parse_args()
-    from pipeline import handwriting as hw, numberdate as nd, pageread, signing
+    from pipeline import handwriting as hw
+    from pipeline import numberdate as nd
+    from pipeline import pageread, signing
     m = hw.DigitModel.load(a.model) if a.model else hw.DigitModel.load()
     pageread._MODEL = m
     r, t = digit_accuracy(m)
@@ -117,7 +120,7 @@ if __name__ == "__main__" and "--cache-only" not in sys.argv:
     main()
 
 if __name__ == "__main__" and "--cache-only" in sys.argv:
-    for name, p, kind, gold in documents(Path("/work/shared/samples")):
+    for name, p, kind, _gold in documents(Path("/work/shared/samples")):
         t = time.time()
         page_words(p, kind)
         print(name, p.name, round(time.time() - t, 1), flush=True)

@@ -20,6 +20,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from build_dictionaries import corpus_texts  # noqa: E402
+
 from pipeline.evaluate import strip_marks, text_scores  # noqa: E402
 
 

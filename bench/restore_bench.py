@@ -51,11 +51,9 @@ def fmt(x: float) -> str:
 
 
 def main() -> None:
-    t0 = time.perf_counter()
     from pipeline.lexicon import load
     from pipeline.restore import Restorer, restore
     lex = load()
-    load_s = time.perf_counter() - t0
     r = Restorer(lex)
     peer = None if "--no-pyvi" in sys.argv else pyvi_restore()
     gts = sorted((ROOT / "samples" / "scans" / "level1").glob("*.gt.txt"))
@@ -129,6 +127,7 @@ def held_out(totals: dict) -> None:
     import tempfile
     sys.path.insert(0, str(ROOT / "bench"))
     from heldout_bench import build_held_out, diacritic_free, held_out_texts
+
     from pipeline.lexicon import load
     from pipeline.restore import Restorer, restore
     corpus = ROOT.parent / "shared" / "corpus"
@@ -214,9 +213,10 @@ def speed() -> None:
 def peak_mb() -> float:
     """Peak resident memory of this process (VmHWM; ru_maxrss would count the parent before exec)."""
     try:
-        for line in open("/proc/self/status"):
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
     except OSError:
         pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -21,9 +21,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from pipeline.lexicon import fold, load  # noqa: E402
-from pipeline.records import PageResult, PlanRecord, Word  # noqa: E402
-from pipeline.store import Catalog, file_row  # noqa: E402
+from pipeline.lexicon import fold, load
+from pipeline.records import PageResult, PlanRecord, Word
+from pipeline.store import Catalog, file_row
 
 PHRASES = ["hội nghị tổng kết", "kế hoạch tổ chức", "ủy ban nhân dân", "phòng cháy chữa cháy", "đại hội thể dục thể thao",
            "chuyển đổi số", "cải cách hành chính", "an toàn giao thông", "phòng chống thiên tai", "tập huấn nghiệp vụ"]
@@ -84,7 +84,7 @@ def main() -> int:
               f"({1000 * indexing / a.docs:.1f} ms per document)")
         times: dict[str, list[float]] = {}
         hits: dict[str, int] = {}
-        for rep in range(7):
+        for _rep in range(7):
             for q, kw in QUERIES:
                 key = q + (" " + str(kw) if kw else "")
                 t = time.perf_counter()

@@ -2,8 +2,9 @@
 merged into the record parsed from the flattened text, with evidence and review flags."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Callable
+from typing import Any, cast
 
 from . import fields, layout, numberdate
 from .gazetteer import Gazetteer
@@ -33,7 +34,7 @@ def apply_layout(rec: PlanRecord, pages: list[PageResult], fix: Callable[[str], 
     if not any(v.value for v in vals.values()):
         return _text_evidence(rec, text_source)  # no zone found: the page is not laid out as Decree 30
     vals = _number_and_date(vals, by, signed_at)
-    updates: dict[str, object] = {}
+    updates: dict[str, Any] = {}
     evidence: list[Evidence] = []
     review: list[ReviewFlag] = []
     for f in HEADER_FIELDS + ("admin_unit_level", "admin_unit_name"):  # '_date_parts' is internal
@@ -73,7 +74,7 @@ def _number_and_date(vals: dict[str, fields.Value], by: dict[str, Reading], sign
                                 source=Source.HANDWRITING.value if src == "handwriting" else src,
                                 box=r.box if r is not None and src == "handwriting" else v.box)
     if "_date_parts" in vals and "date" in vals:
-        year, month, day = vals["_date_parts"].value  # type: ignore[misc]
+        year, month, day = cast(tuple[str, str, str], vals["_date_parts"].value)
         v = vals["date"]
         r = _on_row(by.get("day"), v.box)
         date, why = numberdate.decide_date(year, month, day, r, signed_at, _on_row(by.get("month"), v.box))

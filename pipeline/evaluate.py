@@ -60,7 +60,7 @@ def canon(v) -> str:
     return regex.sub(r"\s+", " ", s).strip(" \t.;,:-–")
 
 
-def _list_f1(gold: list, pred: list, cutoff: float = 85) -> float:
+def _list_f1(gold: list | None, pred: list | None, cutoff: float = 85) -> float:
     g, p = [canon(x) for x in gold or []], [canon(x) for x in pred or []]
     if not g and not p:
         return 1.0
@@ -87,8 +87,8 @@ def score_record(gold: dict, pred: dict) -> dict[str, float]:
         res[f] = float(g == p or (bool(g) and bool(p) and fuzz.ratio(g, p) >= 90))
     for f in LISTS:
         res[f] = _list_f1(gold.get(f), pred.get(f))
-    g, p = _refs(gold.get("legal_basis")), _refs(pred.get("legal_basis"))
-    res["legal_basis"] = 1.0 if not g and not p else (2 * len(g & p) / (len(g) + len(p)))
+    gr, pr = _refs(gold.get("legal_basis")), _refs(pred.get("legal_basis"))
+    res["legal_basis"] = 1.0 if not gr and not pr else (2 * len(gr & pr) / (len(gr) + len(pr)))
     return res
 
 
@@ -108,7 +108,7 @@ def field_scores(gold_dir: Path, plans_jsonl: Path) -> dict:
     for gp in golds:
         gold = json.loads(gp.read_text(encoding="utf-8"))
         pred = preds.get(_stem(gp.name))
-        res = score_record(gold, pred) if pred else {f: 0.0 for f in SCALAR + LONG + LISTS + ["legal_basis"]}
+        res = score_record(gold, pred) if pred else dict.fromkeys(SCALAR + LONG + LISTS + ["legal_basis"], 0.0)
         for f, v in res.items():
             per.setdefault(f, []).append(v)
             if v < 1:

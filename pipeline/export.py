@@ -1,11 +1,10 @@
 """Writing a run's output files (SPEC.md) from records; every file is replaced atomically."""
 from __future__ import annotations
 
-import json
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import pandas as pd
 
@@ -61,7 +60,8 @@ class _Table:
     CHUNK = 500
 
     def __init__(self, path: Path, columns: list[str], ints: tuple[str, ...] = ()):
-        self.path, self.columns, self.rows, self.header = path, columns, [], True
+        self.path, self.columns, self.header = path, columns, True
+        self.rows: list[dict] = []
         self.ints = ints  # integer columns that may be empty: written as 40, not 40.0
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, self.tmp = tempfile.mkstemp(dir=path.parent, prefix="." + path.name, suffix=".tmp")
@@ -160,11 +160,11 @@ def write_all(out_dir: Path, records: Iterable[tuple[PlanRecord, str]], errors: 
         os.replace(jtmp, out_dir / "plans.jsonl")
         for source, reason in errors:
             tables["errors"].add({"source": source, "reason": reason})
-        for t in tables.values():
-            t.close()
+        for table in tables.values():
+            table.close()
     except OSError as e:
-        for t in tables.values():
-            t.discard()
+        for table in tables.values():
+            table.discard()
         raise OutputError(f"cannot write output in {out_dir}: {e.strerror or e}") from e
     # ---- Excel (issue 13): plans.xlsx beside plans.csv, from the tables just written (needs vnplans[xlsx])
     from . import xlsx

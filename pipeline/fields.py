@@ -7,16 +7,17 @@ lost document, an empty one a look. Each rule is a small function with a docstri
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import Callable, Mapping
+from typing import cast
 
 import regex
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from .gazetteer import Gazetteer, key
-from .lexicon import fold, is_syllable_shape, shape, tone_count, tone_new
 from .layout import DocLayout, Segment, Zone, box_union, folded, mean_conf
+from .lexicon import fold, is_syllable_shape, shape, tone_count, tone_new
 from .records import Reason
 
 Fix = Callable[[str], str]  # text corrector (the restorer), lines kept
@@ -239,10 +240,8 @@ def rule_number_symbol(text: str) -> tuple[str, str, bool]:
 def symbol_parts_ok(symbol: str) -> bool:
     """'TTr-UBND', 'QĐ-BLĐTBXH', 'UBND-KGVX' yes; 'TTIr-UBND' no: a code part with small letters
     is a known kind ('TTr', 'CTr'), the others are capitals and digits."""
-    for part in regex.split(r"[-.]", symbol.split("/")[-1]):
-        if regex.search(r"\p{Ll}", part) and part not in SYMBOL_TYPES:
-            return False
-    return True
+    return all(part in SYMBOL_TYPES or not regex.search(r"\p{Ll}", part)
+               for part in regex.split(r"[-.]", symbol.split("/")[-1]))
 
 
 _DATE = regex.compile(r"^(?P<place>.*?)\s*[,.]\s*ng[aà]y\s*(?P<day>\S*?)\s*th[aá]ng\s*(?P<month>\S*?)\s*n[aă]m\s*(?P<year>\d{4})")
@@ -369,7 +368,7 @@ def sealed_surname(word: str, gaz: Gazetteer) -> str:
     """A surname whose first letter a seal took: 'rhạm' -> 'Phạm', '¡rân' -> 'Trần', 'ạm' -> ''
     (too little left). What is left must be the end of exactly one surname, one letter short."""
     w = regex.sub(r"^[^\p{L}]+", "", word)
-    if not w or w[0].isupper() and w in gaz.surnames:
+    if not w or (w[0].isupper() and w in gaz.surnames):
         return w if w in gaz.surnames else ""
     tails = {w[1:], w} if w[0].islower() else {w}
     found = {s for s in gaz.surnames for t in tails
@@ -534,7 +533,7 @@ def read_fields(lay: DocLayout, fix: Fix, gaz: Gazetteer, known: Callable[[str],
     if not title_segs and not left:
         return out | _signature_fields(lay, fix, gaz, known, given)
     kind = rule_kind(title_segs[0].text) if title_segs else ""
-    symbol = out["symbol"].value if "symbol" in out else ""
+    symbol = cast(str, out["symbol"].value) if "symbol" in out else ""
     if kind:
         out["doc_type"] = _val("doc_type", kind, title_segs[:1])
         body = title_segs[1:]

@@ -31,15 +31,15 @@ def normalise(mask: np.ndarray) -> np.ndarray:
     out = np.zeros((SIDE, SIDE), np.float32)
     if len(ys) == 0:
         return out
-    m = mask[ys.min():ys.max() + 1, xs.min():xs.max() + 1].astype(np.float32)
+    m: np.ndarray = mask[ys.min():ys.max() + 1, xs.min():xs.max() + 1].astype(np.float32)
     h, w = m.shape
     s = 20.0 / max(h, w)
     nh, nw = max(1, round(h * s)), max(1, round(w * s))
     m = cv2.resize(m, (nw, nh), interpolation=cv2.INTER_AREA)
     m = np.clip(m / max(float(m.max()), 1e-6), 0, 1)
     cy, cx = np.array(np.nonzero(m > 0.2)).mean(axis=1) if (m > 0.2).any() else (nh / 2, nw / 2)
-    oy = int(round(SIDE / 2 - cy)); ox = int(round(SIDE / 2 - cx))
-    oy = min(max(oy, 0), SIDE - nh); ox = min(max(ox, 0), SIDE - nw)
+    oy = min(max(round(SIDE / 2 - cy), 0), SIDE - nh)
+    ox = min(max(round(SIDE / 2 - cx), 0), SIDE - nw)
     out[oy:oy + nh, ox:ox + nw] = m
     return out
 
@@ -64,7 +64,7 @@ class DigitModel:
     temperature: float
 
     @classmethod
-    def load(cls, path: Path | str = MODEL_PATH) -> "DigitModel":
+    def load(cls, path: Path | str = MODEL_PATH) -> DigitModel:
         with np.load(path, allow_pickle=False) as z:
             return cls(z["w1"], z["b1"], z["w2"], z["b2"], z["mean"], z["scale"], float(z["temperature"]))
 
@@ -295,13 +295,13 @@ def glyphs(gray: np.ndarray, region: Region) -> list[Glyph]:
                 lo, hi = max(cuts[-1] + 2, c - w // (3 * k)), min(w - 2, c + w // (3 * k))
                 cuts.append(lo + int(np.argmin(col[lo:hi])) if hi > lo else c)
         cuts.append(w)
-        for a, b in zip(cuts, cuts[1:]):
-            piece = m[:, a:b]
+        for c0, c1 in zip(cuts, cuts[1:]):
+            piece = m[:, c0:c1]
             ys = np.nonzero(piece.any(axis=1))[0]
-            if len(ys) == 0 or b - a < 2:
+            if len(ys) == 0 or c1 - c0 < 2:
                 continue
             piece = piece[ys[0]:ys[-1] + 1]
-            out.append(Glyph(piece, (gx0 + a, y0 + by + ys[0], gx0 + b, y0 + by + ys[-1] + 1)))
+            out.append(Glyph(piece, (gx0 + c0, y0 + by + ys[0], gx0 + c1, y0 + by + ys[-1] + 1)))
     return out
 
 
@@ -351,5 +351,17 @@ def entropy_conf(p: float) -> float:
     return round(100.0 * min(max(p, 0.0), 1.0), 1)
 
 
-__all__ = ["DigitModel", "Region", "Glyph", "FieldRead", "locate", "glyphs", "read_glyphs",
-           "read_page", "features", "normalise", "looks_printed", "MODEL_PATH"]
+__all__ = [
+    "MODEL_PATH",
+    "DigitModel",
+    "FieldRead",
+    "Glyph",
+    "Region",
+    "features",
+    "glyphs",
+    "locate",
+    "looks_printed",
+    "normalise",
+    "read_glyphs",
+    "read_page",
+]

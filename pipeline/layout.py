@@ -176,7 +176,7 @@ def header_zones(page: PageResult) -> dict[Zone, tuple[Segment, ...]]:
     top = [s for s in segs if s.box[1] < 0.5 * height]
     motto = [s for s in top if _MOTTO.search(folded(s.text)) and s.box[2] > centre]
     # the header row starts at the motto's first line (issuer and motto share it)
-    row_top = min((s.box[1] for s in motto), default=None)
+    row_top: float | None = min((s.box[1] for s in motto), default=None)
     if row_top is None:
         so0 = next((s for s in top if _SO.match(folded(s.text)) and "/" in s.text and s.cx < centre), None)
         d0 = next((s for s in top if _DATE.search(folded(s.text)) and s.box[2] > centre), None)
@@ -311,7 +311,7 @@ def sign_zones(page: PageResult, after_y: int = 0, from_top: bool = False) -> di
     centre = _centre(segments(page), width)
     recip = next((s for s in segs if _RECIP.match(folded(s.text)) and s.cx < centre), None)
     end_y = None
-    start = recip.box[1] if recip else None
+    start: float | None = recip.box[1] if recip else None
     if start is None:
         close = [s for s in segs if regex.search(r"\./\.\s*$", s.text)]
         start = close[-1].box[3] if close else None
@@ -409,7 +409,7 @@ def _continued(sz: dict[Zone, tuple[Segment, ...]], nxt: PageResult) -> dict[Zon
     left = tuple(s for s in top if s.cx < centre and s.box[0] < centre - 0.1 * width)
     right = tuple(s for s in top if s.cx > centre and s.box[0] > centre - 0.15 * width)
     out = dict(sz)
-    if sz.get(Zone.RECIPIENTS) and left and _ITEM_START.match(left[0].text) or (left and not right):
+    if (sz.get(Zone.RECIPIENTS) and left and _ITEM_START.match(left[0].text)) or (left and not right):
         out[Zone.RECIPIENTS] = sz.get(Zone.RECIPIENTS, ()) + left
     if right and _has_name(right):
         out[Zone.SIGNATURE] = sz.get(Zone.SIGNATURE, ()) + right

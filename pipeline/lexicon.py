@@ -6,12 +6,11 @@ acronyms, place names and the learned OCR confusion costs. Nothing loads at impo
 from __future__ import annotations
 
 import hashlib
-import math
 import os
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 import regex
 
@@ -38,7 +37,7 @@ _OLD_RX = regex.compile(r"(?<![qQ])(" + "|".join(_OLD_TO_NEW) + r")(?!\p{L})", r
 _NEW_RX = regex.compile(r"(?<![qQ])(" + "|".join(_NEW_TO_OLD) + r")(?!\p{L})", regex.I)
 
 
-def _swap(m: "regex.Match", table: dict[str, str]) -> str:
+def _swap(m: regex.Match, table: dict[str, str]) -> str:
     s = m.group(1)
     out = table[s.lower()]
     return "".join(o.upper() if c.isupper() else o for c, o in zip(s, out))

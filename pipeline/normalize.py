@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import statistics
 import unicodedata
-from typing import Callable
+from collections.abc import Callable
 
 import regex
 

@@ -6,12 +6,16 @@ the anchors."""
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING, Literal
 
 from PIL import Image
 
 from .records import Reading, Word
 
-_MODEL = None  # the digit model, loaded on first use in this process (not at import)
+if TYPE_CHECKING:
+    from .handwriting import DigitModel
+
+_MODEL: DigitModel | Literal[False] | None = None  # loaded on first use in this process (False: unusable)
 _STAMP_HINT = re.compile(r"\d{1,2}[./]\d{1,2}[./](19|20)\d\d|(19|20)\d\d-\d\d-\d\dT")
 _ANCHOR = re.compile(r"(?i)^(ng[àa]y|s[ốoôổó6])")
 
@@ -72,7 +76,7 @@ def digit_readings(img: Image.Image, words: tuple[Word, ...]) -> tuple[Reading, 
         if fr is None:
             continue
         source = "ocr" if hw.looks_printed(region, fr) else "handwriting"
-        out.append(Reading(region.field, fr.text, round(100 * fr.prob, 1), tuple(int(v) for v in fr.box), source,
+        out.append(Reading(region.field, fr.text, round(100 * fr.prob, 1), (int(fr.box[0]), int(fr.box[1]), int(fr.box[2]), int(fr.box[3])), source,
                            tuple((t, round(100 * p, 1)) for t, p in fr.alternatives)))
     return tuple(out)
 

@@ -16,9 +16,9 @@ import math
 import os
 import re
 import zlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
 
 from .errors import MissingDependencyError, OutputError
 from .lexicon import fold
@@ -143,7 +143,7 @@ def _split(ocr: list[_Tok], idx: list[int], words: list[str]) -> list[Placed]:
     first = ocr[idx[0]]
     if first.box is None:
         return [Placed(first.page, w, (0, 0, 0, 0)) for w in words]
-    boxes = [ocr[i].box for i in idx if ocr[i].page == first.page and ocr[i].line == first.line and ocr[i].box]
+    boxes = [b for b in (ocr[i].box for i in idx if ocr[i].page == first.page and ocr[i].line == first.line) if b]
     x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
     x1, y1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
     if len(words) == 1:
@@ -406,8 +406,8 @@ def _image_pdf(path: Path):
     """A PDF of an image file's frames at their resolution: JPEG data as it is (DCTDecode),
     other images losslessly as Flate (their pixels unchanged)."""
     import pikepdf
-    from PIL import Image, ImageSequence
     from pikepdf import Array, Dictionary, Name
+    from PIL import Image, ImageSequence
     pdf = pikepdf.new()
     with Image.open(path) as im:
         for frame in ImageSequence.Iterator(im):
@@ -428,7 +428,7 @@ def _image_pdf(path: Path):
                 img.stream_dict.Decode = Array([1, 0, 1, 0, 1, 0, 1, 0])
             pw, ph = w * 72 / dpi, h * 72 / dpi
             page = pdf.add_blank_page(page_size=(pw, ph))
-            page.add_resource(img, Name.XObject, "/Im0")
+            page.add_resource(img, Name.XObject, Name("/Im0"))
             page.contents_add(pikepdf.Stream(pdf, f"q {_num(pw)} 0 0 {_num(ph)} 0 0 cm /Im0 Do Q\n".encode()))
     return pdf
 

@@ -129,7 +129,7 @@ class Section:
     number: str
     heading: str
     text: str
-    children: tuple["Section", ...] = ()
+    children: tuple[Section, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -145,7 +145,7 @@ class Quality:
     corrections: int = 0
 
 
-class Source(str, enum.Enum):
+class Source(enum.StrEnum):
     """Where a field's value came from (SPEC `evidence.source`)."""
     OCR = "ocr"
     TEXT_LAYER = "text-layer"
@@ -156,7 +156,7 @@ class Source(str, enum.Enum):
     HANDWRITING = "handwriting"
 
 
-class Reason(str, enum.Enum):
+class Reason(enum.StrEnum):
     """Why a person should check a field (SPEC `review.reason`)."""
     HANDWRITING = "handwriting"
     LOW_CONFIDENCE = "low-confidence"
@@ -227,7 +227,7 @@ class PlanRecord:
         return json.dumps(self.to_dict(), ensure_ascii=False)
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "PlanRecord":
+    def from_dict(cls, d: dict[str, Any]) -> PlanRecord:
         d = dict(d)
         d["legal_basis"] = tuple(LegalRef(**x) for x in d.get("legal_basis", ()))
         d["sections"] = tuple(_section(x) for x in d.get("sections", ()))

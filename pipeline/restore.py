@@ -381,7 +381,7 @@ class Restorer:
         if len(fw) > 9 or len(fw) < 1:
             return
         maxd = 2 if len(fw) >= 3 else 1
-        for key, dist, _ in process.extract(fw, self.fold_keys, scorer=Levenshtein.distance,
+        for key, _dist, _ in process.extract(fw, self.fold_keys, scorer=Levenshtein.distance,
                                             score_cutoff=maxd, limit=25):
             base = self.edit_cost(word, key, costs)
             if not strong:
@@ -746,10 +746,10 @@ def _decode_run(r: Restorer, run: Run, mode: Mode, cache: list[dict[str, float] 
                 extra: list[float] | None = None) -> Decoded:
     """One run decoded: its words lower-cased (context tokens FIXED), capitalised words marked."""
     lowers = [w.lower() if w is not None else FIXED + ctx for _, _, w, ctx in run]
-    caps = [bool(w) and w[:1].isupper() and not w.isupper() for _, _, w, _ in run]
+    caps = [w is not None and w[:1].isupper() and not w.isupper() for _, _, w, _ in run]
     # capitals read by Tesseract vie lose marks more often, but only in a line of capitals
     # (a heading, a header column): a lone capital word in a sentence is likely an acronym
-    upper = [bool(w) and len(w) > 1 and w.isupper() for _, _, w, _ in run]
+    upper = [w is not None and len(w) > 1 and w.isupper() for _, _, w, _ in run]
     modes = [Mode.MARKED_UPPER if mode == Mode.MARKED and u and (
         (i > 0 and upper[i - 1]) or (i + 1 < len(upper) and upper[i + 1])) else mode
         for i, u in enumerate(upper)]

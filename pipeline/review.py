@@ -30,7 +30,7 @@ def reviewed_at(v: HumanVersion | None) -> str:
     """ISO 8601 time (UTC) of a version, '' for none."""
     if v is None:
         return ""
-    return _dt.datetime.fromtimestamp(v.created, _dt.timezone.utc).isoformat(timespec="seconds")
+    return _dt.datetime.fromtimestamp(v.created, _dt.UTC).isoformat(timespec="seconds")
 
 
 def _value(field: str, text: str) -> Any:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterator
 
 from .errors import OutputError
 from .records import PageResult, PlanRecord, Reading, Word
@@ -106,7 +106,7 @@ class Catalog:
             cur = self.db.execute("INSERT INTO runs(started, input) VALUES (?, ?)", (time.time(), input_dir))
         except sqlite3.OperationalError as e:
             raise OutputError(f"cannot write catalog {self.path}: {e}") from e
-        return int(cur.lastrowid)
+        return int(cur.lastrowid or 0)
 
     def finish_run(self, run_id: int) -> None:
         self._write("UPDATE runs SET finished=? WHERE id=?", (time.time(), run_id))
@@ -212,7 +212,7 @@ class Catalog:
             self._versions_ok = True
 
     def add_version(self, source: str, who: str, fields: dict, confirmed: list[str],
-                    changed: list[str]) -> "HumanVersion":
+                    changed: list[str]) -> HumanVersion:
         """A new human version of a record (cumulative values and confirmations)."""
         self._versions_table()
         row = self.db.execute("SELECT sha256 FROM records WHERE source=?", (source,)).fetchone()
@@ -225,28 +225,28 @@ class Catalog:
                                    json.dumps(fields, ensure_ascii=False, sort_keys=True)))
         except sqlite3.OperationalError as e:
             raise OutputError(f"cannot write catalog {self.path}: {e}") from e
-        return HumanVersion(int(cur.lastrowid), source, row[0] if row else "", now, who, tuple(changed),
+        return HumanVersion(int(cur.lastrowid or 0), source, row[0] if row else "", now, who, tuple(changed),
                             tuple(sorted(set(confirmed))), dict(fields))
 
-    def _version_rows(self, sql: str, args: tuple = ()) -> list["HumanVersion"]:
+    def _version_rows(self, sql: str, args: tuple = ()) -> list[HumanVersion]:
         self._versions_table()
         return [HumanVersion(i, s, h or "", c, w or "", tuple(json.loads(ch or "[]")), tuple(json.loads(co or "[]")),
                              json.loads(f or "{}"))
                 for i, s, h, c, w, ch, co, f in self.db.execute(sql, args)]
 
-    def latest_version(self, source: str) -> "HumanVersion | None":
+    def latest_version(self, source: str) -> HumanVersion | None:
         rows = self._version_rows("SELECT id,source,sha256,created,who,changed,confirmed,fields FROM versions "
                                   "WHERE source=? ORDER BY id DESC LIMIT 1", (source,))
         return rows[0] if rows else None
 
-    def latest_versions(self) -> dict[str, "HumanVersion"]:
+    def latest_versions(self) -> dict[str, HumanVersion]:
         """The latest human version of every reviewed source."""
         rows = self._version_rows("SELECT v.id,v.source,v.sha256,v.created,v.who,v.changed,v.confirmed,v.fields "
                                   "FROM versions v JOIN (SELECT source, MAX(id) AS id FROM versions GROUP BY source) m "
                                   "ON m.id=v.id")
         return {v.source: v for v in rows}
 
-    def version_history(self, source: str) -> list["HumanVersion"]:
+    def version_history(self, source: str) -> list[HumanVersion]:
         return self._version_rows("SELECT id,source,sha256,created,who,changed,confirmed,fields FROM versions "
                                   "WHERE source=? ORDER BY id", (source,))
 

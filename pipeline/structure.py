@@ -91,7 +91,8 @@ def find_type_line(lines: tuple[str, ...]) -> int:
 
 # ---------------------------------------------------------------- header rules
 
-_NUMBER = regex.compile(r"\bS[ốôoóồ6]\s*[:.]?\s*(\d*)\s*(?:/\s*|(?=[\p{Lu}Đ][\p{L}\d]*-))((?:\d{4}/)?[\p{Lu}Đ][\p{L}\d]*(?:[-–.][\p{Lu}Đ\d][\p{L}\d]*)*)")
+_NUMBER = regex.compile(r"\bS[ốôoóồ6]\s*[:.]?\s*(\d*)\s*(?:/\s*|(?=[\p{Lu}Đ][\p{L}\d]*-))"
+                        r"((?:\d{4}/)?[\p{Lu}Đ][\p{L}\d]*(?:[-–.][\p{Lu}Đ\d][\p{L}\d]*)*)")
 _SO_LINE = regex.compile(r"^S[ốôoóồ6]\s*[:.]")
 _NUMBER_GARBLED = regex.compile(r"\bS[ốôoóồ6]\s*[:.]\s*[^\s/]{0,4}\s*/\s*([\p{Lu}Đ][\p{L}\d]*(?:[-–.][\p{Lu}Đ\d][\p{L}\d]*)*)")
 _DATE_LINE = regex.compile(r"(?:^|[\s|])([^,|]{0,60}?)\s*,\s*ngày\s*(\d{0,2})[^\s\d,]{0,3}\s*tháng\s*(\d{0,2})[^\s\d,]{0,3}\s*năm\s*(\d{4})")
@@ -149,7 +150,7 @@ def rule_issuer_from_header(header: list[str]) -> tuple[str, str, str]:
     if not left:
         return "", "", ""
     joined = " ".join(left)
-    m = regex.match(rf"^(?:ỦY|UỶ)\s+BAN\s+NHÂN\s+DÂN\s+({'|'.join(l.upper() for l in LEVELS)})\s+(.+)$", joined)
+    m = regex.match(rf"^(?:ỦY|UỶ)\s+BAN\s+NHÂN\s+DÂN\s+({'|'.join(lv.upper() for lv in LEVELS)})\s+(.+)$", joined)
     if m:
         level = m.group(1).lower()
         name = regex.sub(r"\s+", " ", m.group(2)).title()
@@ -178,7 +179,7 @@ def rule_issuer_from_body(lines: list[str]) -> tuple[str, str, str]:
                 if not _NOT_NAME.match(m.group(1)):
                     counts[m.group(1)] = counts.get(m.group(1), 0) + 1
         if counts:
-            name = max(counts, key=counts.get)
+            name = max(counts, key=lambda k: counts[k])
     issuer = f"Ủy ban nhân dân {level}" + (f" {name}" if name else "")
     return issuer, level, name
 
@@ -253,7 +254,7 @@ class _Node:
     heading: str
     level: int
     text: list[str] = dataclasses.field(default_factory=list)
-    children: list["_Node"] = dataclasses.field(default_factory=list)
+    children: list[_Node] = dataclasses.field(default_factory=list)
 
     def freeze(self) -> Section:
         return Section(self.number, self.heading, "\n".join(self.text),
@@ -357,7 +358,8 @@ def rule_purposes(roots: list[_Node]) -> tuple[list[str], list[str]]:
 
 _TIME = regex.compile(r"^(?:\d{1,2}\s*[.)]\s*|[-–—•+]\s*)?Thời\s+gian(?:\s+tổ\s+chức)?\s*:\s*(.+)$", regex.I)
 _PLACE = regex.compile(r"^(?:\d{1,2}\s*[.)]\s*|[-–—•+]\s*)?Địa\s+điểm(?:\s+tổ\s+chức)?\s*:\s*(.+)$", regex.I)
-_PARTICIPANTS = regex.compile(r"^(?:\d{1,2}\s*[.)]\s*|[-–—•+]\s*)?(?:Thành\s+phần|Đại\s+biểu\s+tham\s+dự)(?:\s+(?:tham\s+dự|tham\s+gia|mời))?\s*:?\s*(.*)$", regex.I)
+_PARTICIPANTS = regex.compile(r"^(?:\d{1,2}\s*[.)]\s*|[-–—•+]\s*)?(?:Thành\s+phần|Đại\s+biểu\s+tham\s+dự)"
+                              r"(?:\s+(?:tham\s+dự|tham\s+gia|mời))?\s*:?\s*(.*)$", regex.I)
 _ATTENDEES = regex.compile(r"(?:dự\s+kiến\s+)?(?:khoảng|tổng\s+số|gồm)?\s*(\d{1,4})\s+(?:đại\s+biểu|người|đồng\s+chí|thành\s+viên)", regex.I)
 
 

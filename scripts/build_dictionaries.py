@@ -36,7 +36,7 @@ import regex
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from pipeline.lexicon import RUN_BREAK, fold, is_syllable_shape, tone_new  # noqa: E402
+from pipeline.lexicon import RUN_BREAK, is_syllable_shape, tone_new  # noqa: E402
 
 _NOT_BREAK = r"[^\s" + regex.escape(RUN_BREAK) + "]+"
 SEGMENT = regex.compile(_NOT_BREAK + r"(?:\s+" + _NOT_BREAK + ")*")

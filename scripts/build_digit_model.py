@@ -116,7 +116,7 @@ def real_crops(samples: Path, out_dir: Path | None) -> tuple[np.ndarray, np.ndar
     HELD_ASIDE documents' crops are returned apart (for tests), not as training data."""
     from handwriting_bench import documents, page_words
     X, y, held, names = [], [], [], []
-    for name, p, kind, gold in documents(samples):
+    for _name, p, kind, gold in documents(samples):
         img, _, words = page_words(p, kind)
         gray = np.asarray(img.convert("L"))
         date = gold.get("date", "")

@@ -247,7 +247,7 @@ def main() -> None:
     with open(Path(a.out).with_name("mark_confusions.tsv"), "w", encoding="utf-8", newline="\n") as f:
         f.write("case\tobserved\ttruth\tcount\tcost\n")
         totals = collections.Counter()
-        for (case, o, t), c in marks.items():
+        for (case, _o, t), c in marks.items():
             totals[(case, t)] += c
         for (case, o, t), c in sorted(marks.items()):
             # add-one over the ~12 spellings a vowel has: a pair seen once is not certain

@@ -169,7 +169,7 @@ def main() -> None:
     if a.only:
         jobs = [j for j in jobs if j[0] == a.only]
     # dev first and train interleaved would be fairer to a killed run; train first is what learning needs
-    for split, name, i, markup, level, size, seed, extra in sorted(jobs, key=lambda j: j[0] != "train"):
+    for split, name, _i, markup, level, size, seed, extra in sorted(jobs, key=lambda j: j[0] != "train"):
         out = Path(a.out) / split
         out.mkdir(parents=True, exist_ok=True)
         if (out / f"{name}.vie.txt").exists() or not markup:

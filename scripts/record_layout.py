@@ -13,7 +13,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from pipeline.store import Catalog  # noqa: E402
+from pipeline.store import Catalog
 
 
 def main() -> int:

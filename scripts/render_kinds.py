@@ -79,7 +79,8 @@ def streams(lines: list[str]) -> tuple[str, str]:
     for ln in lines:
         if ln.startswith("@H"):
             a, _, b = ln[2:].partition("|")
-            left.append(a.strip()); right.append(b.strip())
+            left.append(a.strip())
+            right.append(b.strip())
         elif ln.startswith("@"):
             tag, _, rest = ln.partition(" ")
             if tag != "@GAP":
@@ -92,7 +93,8 @@ def streams(lines: list[str]) -> tuple[str, str]:
 def check_gold(name: str) -> list[str]:
     """Problems of one gold file: values that its markup does not contain as written."""
     lines = read_markup(os.path.join(KINDS, "markup", name + ".txt"))
-    gold = json.load(open(os.path.join(KINDS, "gold", name + ".json"), encoding="utf-8"))
+    with open(os.path.join(KINDS, "gold", name + ".json"), encoding="utf-8") as f:
+        gold = json.load(f)
     left, right = streams(lines)
     both = left + " " + right
     bad = []
@@ -117,7 +119,7 @@ def check_gold(name: str) -> list[str]:
         want = y + (f"-{int(mo):02d}" if mo else "") + (f"-{int(d):02d}" if d and mo else "")
         if want != gold["date"]:
             bad.append(f"date {want} != {gold['date']}")
-    chain = [x for x in re.findall(r"\b(TM|KT|TL|TUQ)\.", both)]
+    chain = list(re.findall(r"\b(TM|KT|TL|TUQ)\.", both))
     pos = gold["signer_position"].upper().replace("CHÁNH VĂN PHÒNG", "CHÁNH VĂN PHÒNG")
     if pos not in both.upper():
         bad.append("signer_position")
@@ -284,7 +286,8 @@ def seal_text(issuer: str) -> str:
 def build(name: str, level: int, seed: int, out_dir: str, tmp: str) -> str:
     """Render one document at one level with its extras; returns the extras applied."""
     src = os.path.join(KINDS, "markup", name + ".txt")
-    gold = json.load(open(os.path.join(KINDS, "gold", name + ".json"), encoding="utf-8"))
+    with open(os.path.join(KINDS, "gold", name + ".json"), encoding="utf-8") as f:
+        gold = json.load(f)
     extras = EXTRAS.get(name, {}).get(level, ())
     rng = np.random.default_rng(seed + 7)
     raw = os.path.join(tmp, "raw")

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import DATA, SAMPLES, needs_tesseract
 from PIL import Image
 
-from conftest import DATA, SAMPLES, needs_tesseract
 from pipeline.cli import main
 from pipeline.errors import ExitCode
 
@@ -191,7 +191,7 @@ def test_text_encodings(tmp_path, encoding):
     data = cp1258(text) if encoding == "cp1258" else text.encode(encoding)
     code, plans, errors, _ = run_one(tmp_path, f"plan_{encoding}.txt", data)
     assert code == ExitCode.ok
-    rec = [json.loads(l) for l in (tmp_path / "out" / "plans.jsonl").read_text(encoding="utf-8").splitlines()]
+    rec = [json.loads(ln) for ln in (tmp_path / "out" / "plans.jsonl").read_text(encoding="utf-8").splitlines()]
     got = next(r for r in rec if r["source"] == f"plan_{encoding}.txt")
     assert got["issuer"] == "Ủy ban nhân dân phường Phù Liễn" and got["signer_name"] == "Phạm Văn Diện"
 
@@ -263,7 +263,7 @@ def test_file_time_limit_gives_up_the_rest(tmp_path):
     out = tmp_path / "out"
     code = main(["run", str(inp), "-o", str(out), "-q", "--jobs", "1", "--file-timeout", "1"])
     assert code == ExitCode.ok
-    rec = next(json.loads(l) for l in (out / "plans.jsonl").read_text(encoding="utf-8").splitlines()
-               if json.loads(l)["source"] == "long.pdf")
+    rec = next(json.loads(ln) for ln in (out / "plans.jsonl").read_text(encoding="utf-8").splitlines()
+               if json.loads(ln)["source"] == "long.pdf")
     assert any("file time limit" in w for w in rec["warnings"])
     assert rec["issuer"] == "Ủy ban nhân dân phường Dương Kinh"  # page 1 was read

@@ -3,17 +3,17 @@ import json
 import shutil
 from pathlib import Path
 
-import regex
 import pandas as pd
 import pytest
-
+import regex
 from conftest import SAMPLES, needs_tesseract
+
 from pipeline.cli import main
 from pipeline.errors import ExitCode
 
 
 def _records(out: Path) -> dict:
-    return {json.loads(l)["source"]: json.loads(l) for l in (out / "plans.jsonl").read_text(encoding="utf-8").splitlines()}
+    return {json.loads(ln)["source"]: json.loads(ln) for ln in (out / "plans.jsonl").read_text(encoding="utf-8").splitlines()}
 
 
 @pytest.fixture
@@ -119,8 +119,8 @@ def test_plans_csv_round_trips_through_pandas(text_batch, tmp_path):
 
 def test_pages_of_several_documents_interleave():
     from pipeline.batch import Runner, RunOptions, _Doc
-    from pipeline.store import file_row
     from pipeline.inputs import InputFile
+    from pipeline.store import file_row
     docs = [_Doc(InputFile(Path(f"{n}.pdf"), f"{n}.pdf", "pdf"), file_row(source=f"{n}.pdf", kind="pdf"), set(range(1, k + 1)))
             for n, k in (("huge", 6), ("a", 2), ("b", 1))]
     r = Runner(Path("."), Path("."), RunOptions())

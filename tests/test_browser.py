@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import ROOT, SAMPLES, have_tesseract
 from PIL import Image
 
-from conftest import ROOT, SAMPLES, have_tesseract
 from pipeline.cli import main
 from pipeline.errors import ExitCode
 
@@ -58,7 +58,7 @@ def browser():
         opts.add_argument(a)
     try:
         drv = webdriver.Chrome(options=opts, service=webdriver.ChromeService(executable_path=DRIVER))
-    except Exception as e:  # noqa: BLE001 - a browser that does not start is a skip, with its reason
+    except Exception as e:
         pytest.skip(f"headless chromium did not start: {e}")
     drv.set_page_load_timeout(60)
     yield drv

@@ -2,8 +2,8 @@
 import shutil
 
 import pytest
-
 from conftest import SAMPLES, needs_tesseract
+
 from pipeline.cli import main
 from pipeline.errors import ExitCode
 

@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 import pandas as pd
-
 from conftest import ROOT, SAMPLES, needs_tesseract
+
 from pipeline.batch import Runner, RunOptions
 from pipeline.lexicon import load
 
@@ -104,6 +104,7 @@ def _mount_tiny(path: Path, size: str) -> bool:
 
 def test_disk_full_is_a_clear_error_and_the_catalog_survives(tmp_path, capsys):
     import pytest
+
     from pipeline.cli import main
     from pipeline.errors import ExitCode
     disk = tmp_path / "disk"

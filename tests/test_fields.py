@@ -120,7 +120,7 @@ def test_signature(gaz, lines, expected):
 
 
 def test_name(gaz):
-    ok = lambda w: True  # noqa: E731
+    ok = lambda w: True
     assert fields.rule_name("Trần Hoàng Tuấn", gaz, ok) == "Trần Hoàng Tuấn"
     assert fields.rule_name("ạm Trường Thọ", gaz, ok) == ""  # a seal over the first letters
     assert fields.rule_name("CHỦ TỊCH", gaz, ok) == ""
@@ -193,7 +193,7 @@ def test_name_tone_swap(gaz):
     from pipeline import lexicon
     lx = lexicon.load()
     given = lx.persons.get("given", {})
-    ok = lambda w: w in lx.syllables  # noqa: E731
+    ok = lambda w: w in lx.syllables
     assert fields.rule_name("Trần Hoàng Tuần", gaz, ok, given) == "Trần Hoàng Tuấn"
     assert fields.rule_name("Nguyễn Hoằng Giang", gaz, ok, given) == "Nguyễn Hoàng Giang"
     for keep in ("Lê Vân", "Trần Ngọc Căng", "Nguyễn Văn Tuân", "Bùi Thị Quỳnh Vân"):
@@ -211,6 +211,7 @@ def test_surname_under_seal(gaz):
 def test_output_files_readable_by_others(tmp_path):
     """Exports respect the umask (0644 under 022), not mkstemp's 0600."""
     import os
+
     from pipeline.export import write_all
     old = os.umask(0o022)
     try:

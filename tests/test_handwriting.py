@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from pipeline import handwriting as hw, pageread
+from pipeline import handwriting as hw
+from pipeline import pageread
 from pipeline.records import Word
 
 CROPS = Path(__file__).resolve().parent / "data" / "handwriting"

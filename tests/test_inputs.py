@@ -3,8 +3,8 @@ import shutil
 
 import pandas as pd
 import pytest
-
 from conftest import SAMPLES
+
 from pipeline.cli import main
 from pipeline.errors import BadArgumentsError, ExitCode
 from pipeline.inputs import check_root, discover, excluded
@@ -32,7 +32,7 @@ def test_input_folder_that_is_an_output_folder_is_refused(tmp_path):
     with pytest.raises(BadArgumentsError, match="output folder is the input folder"):
         check_root(tmp_path, tmp_path / "." / "")
     (tmp_path / "catalog.sqlite").write_bytes(b"")
-    with pytest.raises(BadArgumentsError, match="holds catalog.sqlite"):
+    with pytest.raises(BadArgumentsError, match=r"holds catalog\.sqlite"):
         check_root(tmp_path, tmp_path / "elsewhere")
     assert main(["run", str(tmp_path), "-o", str(tmp_path / "o"), "-q"]) == ExitCode.bad_args
     assert not (tmp_path / "o").exists()

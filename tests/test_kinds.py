@@ -5,7 +5,6 @@ under the share of values read, so the parser is not tuned to the sample plans a
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -56,7 +55,7 @@ def same(field: str, got: str, want: str) -> bool:
 def test_kinds_no_wrong_values(env, level):
     lex, gaz = env
     folder = KINDS / "recorded" / level
-    right = {f: 0 for f in FIELDS}
+    right = dict.fromkeys(FIELDS, 0)
     wrong: list[str] = []
     docs = sorted(folder.glob("*.json"))
     assert len(docs) >= 15

@@ -128,7 +128,7 @@ def test_run_outputs():
                                                               replace(p, text=tesseract.lines_text(p.words))
                                                               for p in pages])
             size_in, size_out = (inp / rec.source).stat().st_size, pdf.stat().st_size
-            print(f"{rec.source}: {size_out / size_in - 1:+.1%} {'ok' if not problems else problems}")
+            print(f"{rec.source}: {size_out / size_in - 1:+.1%} {problems if problems else 'ok'}")
             if problems:
                 failures[rec.source] = problems
         cat.close()

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import SAMPLES
 from PIL import Image, ImageDraw
 
-from conftest import SAMPLES
 from pipeline.cli import main
 from pipeline.errors import ExitCode
 

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 import regex
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.lexicon import fold, tone_new, tone_old
 from pipeline.restore import detect_mode, restore

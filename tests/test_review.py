@@ -4,8 +4,8 @@ import shutil
 
 import pandas as pd
 import pytest
-
 from conftest import SAMPLES
+
 from pipeline.cli import main
 from pipeline.errors import ExitCode
 from pipeline.store import Catalog

@@ -78,7 +78,7 @@ def test_record_replaced_is_reindexed(cat):
 def test_pages_come_from_the_ocr_words(tmp_path: Path):
     c = Catalog(tmp_path / "catalog.sqlite")
     c.upsert_file(file_row(source="x.pdf", sha256="h", status="done", pages=2), 1)
-    w = lambda t, x, line: Word(t, 90.0, x, 10, 50, 20, line)  # noqa: E731
+    w = lambda t, x, line: Word(t, 90.0, x, 10, 50, 20, line)
     c.save_page("h", "vie/dpi300/psm3/retry1", PageResult(1, "", (w("Ke", 0, 0), w("hoach", 60, 0)), 90.0, "t",
                                                           0, "", (), 1000, 1000))
     c.save_page("h", "vie/dpi300/psm3/retry1", PageResult(2, "", (w("hoi", 0, 0), w("nghi", 60, 0)), 90.0, "t",

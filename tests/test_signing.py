@@ -1,6 +1,5 @@
 """Signing time from stamp text and from a PDF's text layer."""
 import doctest
-import subprocess
 import shutil
 
 import pytest

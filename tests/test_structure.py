@@ -2,12 +2,21 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.evaluate import score_record
 from pipeline.normalize import normalize
-from pipeline.structure import (parse, rule_assignment_unit, rule_event_month, rule_number_symbol,
-                                rule_place_date, rule_roman_heading, rule_signer, sentence_case)
+from pipeline.structure import (
+    parse,
+    rule_assignment_unit,
+    rule_event_month,
+    rule_number_symbol,
+    rule_place_date,
+    rule_roman_heading,
+    rule_signer,
+    sentence_case,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXT = ROOT / "samples" / "text"
@@ -111,7 +120,7 @@ def test_parser_survives_mutated_seeds(data):
     lines = normalize(seed("000_e6dfd4b9c1bcb2e4")).splitlines()
     perm = data.draw(st.permutations(lines))
     drop = data.draw(st.sets(st.integers(0, len(perm) - 1), max_size=10))
-    parse("\n".join(l for i, l in enumerate(perm) if i not in drop))
+    parse("\n".join(ln for i, ln in enumerate(perm) if i not in drop))
 
 
 def test_garbled_handwritten_number_keeps_symbol():

@@ -15,7 +15,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ..errors import OutputError
 from ..records import PlanRecord
@@ -32,7 +32,7 @@ DISPLAY = ("doc_type", "number", "symbol", "date", "place", "issuer", "admin_uni
            "title", "signer_authority", "signer_position", "signer_name", "signed_at", "event_time",
            "event_month", "event_location", "expected_attendees", "funding")
 
-__all__ = ["write_report", "ReportStats", "document_view", "index_rows", "environment", "doc_id", "ImageStore"]
+__all__ = ["ImageStore", "ReportStats", "doc_id", "document_view", "environment", "index_rows", "write_report"]
 
 
 @dataclass(frozen=True)
@@ -154,7 +154,7 @@ def _ocr_key(settings: str) -> str:
 
 
 def document_view(cat: Catalog, source: str, images: ImageStore | None, input_dir: str | Path | None = None,
-                  row: tuple[PlanRecord, str] | None = None, version: HumanVersion | None | bool = False,
+                  row: tuple[PlanRecord, str] | None = None, version: HumanVersion | Literal[False] | None = False,
                   make_images: bool = True) -> DocView | None:
     """Everything the document page shows; page images and crops are written when missing."""
     from ..normalize import normalize
@@ -169,7 +169,7 @@ def document_view(cat: Catalog, source: str, images: ImageStore | None, input_di
             return None
         machine, text, sha, settings = full
     v = cat.latest_version(source) if version is False else version
-    rec = apply_version(machine, v)  # type: ignore[arg-type]
+    rec = apply_version(machine, v)
     kind = frow.kind if frow else ""
     key = _ocr_key(settings)
     pages = [cat.page(sha, n, key) for n in range(1, max(rec.pages, 1) + 1)] if key else []
@@ -177,7 +177,7 @@ def document_view(cat: Catalog, source: str, images: ImageStore | None, input_di
     # the text before correction, as the batch made it (nothing to align when the restorer changed nothing)
     raw = normalize("\n\n".join(lines_text(p.words) if p.words else p.text for p in good)) \
         if good and machine.quality.corrections else text
-    segs = segments(raw, text, [(w.text, w.conf) for p in good for w in p.words])
+    segs = segments(str(raw), text, [(w.text, w.conf) for p in good for w in p.words])
 
     ev = {e.field: e for e in rec.evidence}
     input_dir = Path(input_dir) if input_dir else Path(cat.last_input() or ".")
@@ -197,7 +197,7 @@ def document_view(cat: Catalog, source: str, images: ImageStore | None, input_di
         imgs = None
         if not note and p is not None and images is not None:
             names = images.page_names(sha, n)
-            wanted = [c for c in (images.crop_name(sha, n, tuple(b[1:])) for b in boxes)] if p.width else []
+            wanted = [images.crop_name(sha, n, (b[1], b[2], b[3], b[4])) for b in boxes] if p.width else []
             if images.has(names.thumb) and images.has(names.view) and all(images.has(c) for c in wanted):
                 imgs = names
             else:
@@ -205,23 +205,23 @@ def document_view(cat: Catalog, source: str, images: ImageStore | None, input_di
                 if img is not None:
                     imgs = images.write_page(img, sha, n)
                     for b in boxes if p.width else ():
-                        images.write_crop(img, sha, n, tuple(b[1:]))
+                        images.write_crop(img, sha, n, (b[1], b[2], b[3], b[4]))
             if imgs is not None and p.width:
-                for f, *b in boxes:
-                    name = images.crop_name(sha, n, tuple(b))
+                for f, x0, y0, x1, y1 in boxes:
+                    name = images.crop_name(sha, n, (x0, y0, x1, y1))
                     if images.has(name):
                         crops[f] = name
         page_views.append(PageView(n, imgs, p.width if p else 0, p.height if p else 0, boxes if p and p.width else (),
                                    p.engine if p else "", p.confidence if p else None, p.error if p else "page missing"))
 
     flagged: dict[str, list[str]] = {}
-    for f in rec.review:
-        flagged.setdefault(f.field, []).append(f.reason)
+    for flag in rec.review:
+        flagged.setdefault(flag.field, []).append(flag.reason)
     confirmed = set(v.confirmed) if v else set()
     human = set(v.fields) if v else set()
-    names = list(DISPLAY) + [f for f in flagged if f not in DISPLAY]
+    shown_fields = list(DISPLAY) + [f for f in flagged if f not in DISPLAY]
     fields = []
-    for f in names:
+    for f in shown_fields:
         if not hasattr(rec, f):
             continue
         val = getattr(rec, f)

@@ -85,7 +85,7 @@ class ImageStore:
                 f = min(1.0, WORK_W / w)
                 target = (max(1, round(w * f)), max(1, round(h * f)))
                 if img.size != target:
-                    img = img.resize(target, Image.BILINEAR)
+                    img = img.resize(target, Image.Resampling.BILINEAR)
                 if skew:
                     import numpy as np
 
@@ -96,7 +96,7 @@ class ImageStore:
                 self.scale = f
                 if img.mode not in ("RGB", "L"):
                     img = img.convert("RGB")
-            except Exception:  # noqa: BLE001 - a report never fails on one unreadable page
+            except Exception:
                 img = None
         self._cache = (key, img, self.scale)
         return img
@@ -124,7 +124,7 @@ class ImageStore:
         for name, width in ((names.thumb, THUMB_W), (names.view, VIEW_W)):
             if not self.has(name):
                 small = img.copy()
-                small.thumbnail((width, width * 4), Image.BILINEAR if width > THUMB_W else Image.BOX)
+                small.thumbnail((width, width * 4), Image.Resampling.BILINEAR if width > THUMB_W else Image.Resampling.BOX)
                 self._save(small, name)
         return names
 
@@ -137,6 +137,6 @@ class ImageStore:
             if x1 <= x0 or y1 <= y0:
                 return ""
             crop = img.crop((x0, y0, x1, y1))
-            crop.thumbnail((CROP_MAX_W, CROP_MAX_H), Image.BILINEAR)
+            crop.thumbnail((CROP_MAX_W, CROP_MAX_H), Image.Resampling.BILINEAR)
             self._save(crop, name)
         return name

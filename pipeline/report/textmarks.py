@@ -6,10 +6,10 @@ dictionaries nor a second restorer run; a name put back by the user dictionary s
 """
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-
-import re
 
 from ..userdict import fold
 
@@ -57,7 +57,7 @@ def _spans(lines: list[int], n_lines: int) -> list[tuple[int, int]]:
 
 
 def _opcodes(a: list[str], la: list[int], na: int, b: list[str], lb: list[int],
-             nb: int) -> list[tuple[str, int, int, int, int]]:
+             nb: int) -> Sequence[tuple[str, int, int, int, int]]:
     """difflib's opcodes, made line by line where both texts have as many lines (the restorer
     keeps the lines: the alignment then stays linear in the text's length)."""
     if a == b:
