@@ -21,9 +21,10 @@ import calendar
 import re
 from datetime import date, datetime
 
-from .records import Reading
+from .records import Reading, Reason
 
-HANDWRITING, LOW_CONFIDENCE, CONFLICT = "handwriting", "low-confidence", "conflict"
+# review reasons (records.Reason) as the plain strings these functions return
+HANDWRITING, LOW_CONFIDENCE, CONFLICT = Reason.HANDWRITING.value, Reason.LOW_CONFIDENCE.value, Reason.CONFLICT.value
 # thresholds on Reading.confidence (0-100), chosen on the sample pages' measurements
 # (bench/handwriting_bench.py): below them the readings were wrong too often to keep
 NUMBER_MIN_CONF = 98.0
