@@ -18,8 +18,10 @@ def _err(msg: str) -> None:
 
 # ---------------------------------------------------------------- doctor
 
-def check_dependencies() -> list[tuple[str, bool, str]]:
-    """(name, ok, detail) for every external piece the pipeline uses."""
+def check_dependencies(load_dictionaries: bool = True) -> list[tuple[str, bool, str]]:
+    """(name, ok, detail) for every external piece the pipeline uses. `doctor` loads the
+    dictionaries (a damaged file shows); `run` only checks they are there and loads them once,
+    when the first page needs correcting."""
     from . import poppler, tesseract
     out = []
     try:
@@ -35,11 +37,14 @@ def check_dependencies() -> list[tuple[str, bool, str]]:
         path = shutil.which(prog)
         detail = (poppler.version() if prog == "pdfinfo" else path) if path else "missing: apt-get install poppler-utils"
         out.append((prog, bool(path), detail))
-    from .lexicon import default_dir, load
+    from .lexicon import default_dir, ident, load
     d = default_dir()
     try:
-        lex = load(d)  # every file present and readable
-        out.append(("dictionaries", True, f"{d} ({len(lex.syllables)} syllables, {len(lex.tri)} trigrams)"))
+        if load_dictionaries:
+            lex = load(d)  # every file present and readable
+            out.append(("dictionaries", True, f"{d} ({len(lex.syllables)} syllables, {len(lex.tri)} trigrams)"))
+        else:
+            out.append(("dictionaries", True, f"{d} (files present: {ident(d)})"))
     except MissingDependencyError as e:
         out.append(("dictionaries", False, str(e)))
     return out
@@ -106,7 +111,7 @@ def cmd_run(args) -> int:
     if not inp.is_dir():
         _err(f"input folder not found: {inp}")
         return ExitCode.bad_args
-    missing = [c for c in check_dependencies() if not c[1] and ("osd" not in c[0])
+    missing = [c for c in check_dependencies(load_dictionaries=False) if not c[1] and ("osd" not in c[0])
                and (c[0] != "dictionaries" or not args.no_restore)]
     if missing:
         for name, _, detail in missing:

@@ -8,6 +8,7 @@ the engine string says which was used.
 """
 from __future__ import annotations
 
+import io
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,6 +109,24 @@ def marks(prep: imageprep.Prepared) -> tuple[Reading, ...]:
     return tuple(Reading(m.kind, "", m.score, m.box, "image") for m in prep.seals + prep.stamps)
 
 
+PREVIEW_W = 1000  # px: the report's page views and field crops are cut from this (about 100 dpi)
+
+
+def preview(img: Image.Image) -> bytes:
+    """The page as OCR read it (the pixels its word boxes refer to), at most PREVIEW_W wide, as
+    JPEG: made here while the image is in memory, so the report never loads a page again."""
+    try:
+        small = img.convert("L") if img.mode not in ("L", "RGB") else img
+        if small.width > PREVIEW_W:
+            small = small.resize((PREVIEW_W, max(1, round(small.height * PREVIEW_W / small.width))),
+                                 Image.Resampling.BILINEAR)
+        buf = io.BytesIO()
+        small.save(buf, "JPEG", quality=55)
+        return buf.getvalue()
+    except (OSError, ValueError):
+        return b""
+
+
 def ocr_page(task: PageTask) -> PageResult:
     t0 = time.monotonic()
     s = task.settings
@@ -121,7 +140,7 @@ def ocr_page(task: PageTask) -> PageResult:
         if prep.kind == "blank":
             return PageResult(task.page, "", (), None, f"tesseract {version} (blank page: not read)",
                               round(time.monotonic() - t0, 3), "", (f"page {task.page}: blank page",),
-                              used.width, used.height, "blank", found)
+                              used.width, used.height, "blank", found, preview(used))
         words = tesseract.words(used, s.lang, s.psm, s.timeout, dpi)
         engine = f"tesseract {version} {s.lang} psm{s.psm} {dpi}dpi{prepared}"
         warnings: list[str] = []
@@ -146,7 +165,7 @@ def ocr_page(task: PageTask) -> PageResult:
         readings = found + pageread.read(used, dpi, words, task.page)  # handwriting and zones
         return PageResult(task.page, tesseract.lines_text(words), words, _mean_conf(words), engine,
                           round(time.monotonic() - t0, 3), "", tuple(warnings), used.width, used.height,
-                          prep.kind, readings)
+                          prep.kind, readings, preview(used))
     except VnplansError as e:
         return PageResult(task.page, "", (), None, "", round(time.monotonic() - t0, 3), str(e))
     except Exception as e:  # a worker must report, not die: the batch goes on

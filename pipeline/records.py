@@ -47,6 +47,7 @@ class PageResult:
     height: int = 0
     kind: str = ""  # page kind from image preparation: 'text', 'blank', 'near-blank' ('' unknown)
     readings: tuple[Reading, ...] = ()
+    preview: bytes = b""  # the page as OCR read it (box space), a small JPEG for the report
 
 
 class Why(enum.StrEnum):

@@ -42,6 +42,7 @@ CREATE TABLE IF NOT EXISTS pages (
     error      TEXT,
     warnings   TEXT,
     extra      TEXT,             -- JSON: width, height, kind, readings
+    preview    BLOB,             -- the page as OCR read it, a small JPEG (report images)
     PRIMARY KEY (sha256, page, settings)
 );
 CREATE TABLE IF NOT EXISTS records (
@@ -88,6 +89,8 @@ class Catalog:
             cols = {r[1] for r in self.db.execute("PRAGMA table_info(pages)")}
             if "extra" not in cols:  # a catalog from before page extras
                 self.db.execute("ALTER TABLE pages ADD COLUMN extra TEXT")
+            if "preview" not in cols:  # a catalog from before page previews
+                self.db.execute("ALTER TABLE pages ADD COLUMN preview BLOB")
         except (OSError, sqlite3.Error) as e:
             raise OutputError(f"cannot open catalog {self.path}: {e}") from e
 
@@ -158,9 +161,15 @@ class Catalog:
         extra = json.dumps({"width": p.width, "height": p.height, "kind": p.kind,
                             "readings": [asdict(r) for r in p.readings]}, ensure_ascii=False)
         self._write("INSERT OR REPLACE INTO pages(sha256,page,settings,text,words,confidence,engine,seconds,"
-                    "error,warnings,extra) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    "error,warnings,extra,preview) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                     (sha256, p.page, settings, p.text, words, p.confidence, p.engine, p.seconds, p.error,
-                     json.dumps(list(p.warnings), ensure_ascii=False), extra))
+                     json.dumps(list(p.warnings), ensure_ascii=False), extra, p.preview or None))
+
+    def page_preview(self, sha256: str, page: int, settings: str) -> bytes:
+        """The page's preview JPEG made by the OCR worker (b'' for text pages and older catalogs)."""
+        row = self.db.execute("SELECT preview FROM pages WHERE sha256=? AND page=? AND settings=?",
+                              (sha256, page, settings)).fetchone()
+        return bytes(row[0]) if row and row[0] else b""
 
     # records
     def save_record(self, source: str, sha256: str, settings: str, record: PlanRecord, text: str) -> None:

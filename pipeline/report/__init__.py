@@ -201,7 +201,10 @@ def document_view(cat: Catalog, source: str, images: ImageStore | None, input_di
             if images.has(names.thumb) and images.has(names.view) and all(images.has(c) for c in wanted):
                 imgs = names
             else:
-                img = images.page_image(path, kind, n, settings, p.engine, (p.width, p.height))
+                pv = cat.page_preview(sha, n, key) if key else b""
+                img = images.from_preview(pv, (p.width, p.height)) if pv else None
+                if img is None:  # an older catalog: load the page as the worker did
+                    img = images.page_image(path, kind, n, settings, p.engine, (p.width, p.height))
                 if img is not None:
                     imgs = images.write_page(img, sha, n)
                     for b in boxes if p.width else ():

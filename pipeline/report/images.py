@@ -101,6 +101,18 @@ class ImageStore:
         self._cache = (key, img, self.scale)
         return img
 
+    def from_preview(self, data: bytes, size: tuple[int, int]) -> Image.Image | None:
+        """The OCR worker's preview of the page (already in the boxes' space, turned as OCR read
+        it); `self.scale` becomes its pixels per box pixel. None when it cannot be read."""
+        import io
+        try:
+            img = Image.open(io.BytesIO(data))
+            img.load()
+        except (OSError, ValueError):
+            return None
+        self.scale = img.width / size[0] if size[0] else 1.0
+        return img if img.mode in ("RGB", "L") else img.convert("RGB")
+
     # ------------------------------------------------------------ writing
     def _save(self, img: Image.Image, name: str) -> None:
         path = self.root / name
