@@ -97,8 +97,9 @@ def session(sid: int) -> list:
     return procs
 
 
-def run(inp: Path, out: Path, log: Path, jobs: int, kill_after: float | None = None) -> dict:
-    """One child run; samples the resident memory of all its processes every 0.5 s."""
+def run(inp: Path, out: Path, log: Path, jobs: int, kill_after: int | None = None) -> dict:
+    """One child run; samples the resident memory of all its processes every 0.5 s; with
+    kill_after, SIGKILL once that many documents and pages are logged done."""
     import psutil
     cmd = [sys.executable, __file__, "--child", str(inp), str(out), str(log), "--jobs", str(jobs)]
     t0 = time.monotonic()
@@ -118,7 +119,8 @@ def run(inp: Path, out: Path, log: Path, jobs: int, kill_after: float | None = N
                 peak_parent = max(peak_parent, rss)
                 parent_rss.append((time.monotonic() - t0, rss))
         peak_total = max(peak_total, total)
-        if kill_after is not None and time.monotonic() - t0 >= kill_after and not killed:
+        if kill_after is not None and not killed and log.exists() \
+                and sum(1 for _ in open(log, encoding="utf-8")) >= kill_after:
             os.kill(proc.pid, signal.SIGKILL)
             killed = True
         time.sleep(0.5)
@@ -235,13 +237,13 @@ def main() -> None:
         r = run(tmp / "in", tmp / "out1", tmp / "log1", a.jobs)
         report("one run", r, rates(tmp / "log1"), tmp / "out1", n_docs)
 
-        kill_at = rng.uniform(0.1, 0.9) * r["seconds"]
+        kill_at = int(rng.uniform(0.1, 0.9) * (n_docs + n_pages))  # a random point in the run's progress
         k = run(tmp / "in", tmp / "out2", tmp / "log2", a.jobs, kill_after=kill_at)
         done_before = sum(1 for l in (tmp / "log2").read_text(encoding="utf-8").splitlines() if "\tdoc\t" in l)
         pages_before = sum(1 for l in (tmp / "log2").read_text(encoding="utf-8").splitlines() if "\tpage\t" in l)
         left = "the run ended first" if k["left_after_kill"] is None else \
             f"{k['left_after_kill']} processes of the run left 5 s later"
-        print(f"kill -9 after {kill_at:.0f} s ({done_before} documents and {pages_before} OCR pages done): "
+        print(f"kill -9 after {k['seconds']:.0f} s ({done_before} documents and {pages_before} OCR pages done): "
               f"{left}, catalog {catalog_mb(tmp / 'out2'):.1f} MB")
         (tmp / "log3").write_text("", encoding="utf-8")
         r2 = run(tmp / "in", tmp / "out2", tmp / "log3", a.jobs)
