@@ -31,6 +31,10 @@ from .records import Correction, Restored, Why
 # a chunk is a whitespace-free run; words inside it are letter/digit runs
 _CHUNK = regex.compile(r"\S+")
 _WORD = regex.compile(r"[\p{L}\p{M}\p{N}€¢©]+")
+# OCR without Vietnamese data writes a horn as an apostrophe and ơ, ờ as '@' ("thu'c", "ngu@i"):
+# one word, its apostrophes dropped as the confusion learner drops them
+_WORD_NOISY = regex.compile(r"[\p{L}\p{M}\p{N}€¢©@]+(?:['’][\p{L}\p{M}@]+)*")
+_APOSTROPHE = regex.compile(r"['’]")
 _PROTECT_CHUNK = regex.compile(
     r"""^[("\[]*(?:
         \S+@\S+\.\S+                                   # e-mail
@@ -48,7 +52,7 @@ _VOWEL = regex.compile(r"[AEIOUYĂÂÊÔƠƯ]")
 _RUN_BREAK = regex.compile("[" + regex.escape(RUN_BREAK) + "]")  # where the language model's runs end
 _DIGIT = regex.compile(r"\p{N}")
 _PLAIN = regex.compile(r"[\p{L}\p{M}]+")
-_OCR_DIGIT_WORD = regex.compile(r"^\p{L}{1,3}[0-9]\p{L}{0,3}$")  # one digit among letters: 'T6', 'S6'
+_OCR_DIGIT_WORD = regex.compile(r"^(?:\p{L}{1,3}[0-9]\p{L}{0,3}|[0-9]\p{L}{1,3})$")  # one digit among letters: 'T6', '1a'
 
 # a run of 2-4 capitalised words, not inside a longer one: perhaps a person's name
 _NAME_SPAN = regex.compile(r"(?<![\p{L}\p{M}\p{N}]|\p{Lu}[\p{Ll}\p{M}]*[ ]+)\p{Lu}[\p{Ll}\p{M}]*(?:[ ]+\p{Lu}[\p{Ll}\p{M}]*){1,3}"
@@ -588,12 +592,12 @@ class _Tokeniser:
             if list_marker:
                 self._list_marker(m.start(), chunk)
             last_end = m.start()
-            for wm in _WORD.finditer(chunk):
+            for wm in (_WORD_NOISY if self.mode == Mode.NOISY else _WORD).finditer(chunk):
                 s, e = m.start() + wm.start(), m.start() + wm.end()
                 if self.run and line[last_end:s].strip():
                     self.flush()  # punctuation ends a run
                 last_end = e
-                self._word(s, e, wm.group(0), plain, list_marker, names)
+                self._word(s, e, _APOSTROPHE.sub("", wm.group(0)), plain, list_marker, names)
             if not plain and _ENDS_IN_PUNCT.search(chunk):
                 self.flush()
         self.flush()
@@ -650,8 +654,9 @@ class _Tokeniser:
             kind = Kind.WORD if mode == Mode.NOISY else Kind.PROTECT
         if kind == Kind.PROTECT and mode == Mode.NOISY and r.digit_for_letter(w):
             kind = Kind.WORD  # 'T6', 'S6': Tesseract without Vietnamese data writes 'ổ', 'ố' as '6'
-        if kind == Kind.WORD and (list_marker or _MIXED_CASE.match(w)):
-            kind = Kind.PROTECT  # 'a)', and 'TTg', 'TTr': codes, not misspelt words
+        if kind == Kind.WORD and (list_marker or (_MIXED_CASE.match(w) and not (
+                mode == Mode.NOISY and _fold_lower(w) in r.lex.by_fold))):
+            kind = Kind.PROTECT  # 'a)', and 'TTg', 'TTr': codes, not misspelt words ('HOi' is, without vie data)
         if kind == Kind.WORD and mode != Mode.NOISY and not _VOWEL.search(fold(w).upper()):
             kind = Kind.PROTECT  # 'Km', 'kg', 'Tp': no syllable is written without a vowel
         if kind == Kind.NUMBER:

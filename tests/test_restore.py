@@ -144,6 +144,12 @@ def test_digit_for_vowel_in_ocr_without_vietnamese_data(lexicon):
     assert out == "Tổ chức Hội nghị tại phòng A1 nhà B2"
 
 
+def test_horn_as_apostrophe_in_ocr_without_vietnamese_data(lexicon):
+    """Tesseract eng writes 'ư' as "u'" and 'ơ' as '@', and capitals it misread ('HOi') are words."""
+    out = restore("Chu tich UBND phu@ng chi dao thu'c hien HOi nghi cua ngu@i dan", lexicon, mode="noisy").text
+    assert out == "Chủ tịch UBND phường chỉ đạo thực hiện Hội nghị của người dân"
+
+
 def must_not_change():
     with open(DATA / "restore" / "must_not_change.tsv", encoding="utf-8") as f:
         return list(csv.DictReader(f, delimiter="\t"))
