@@ -1,4 +1,5 @@
-"""The one wrapper around the `tesseract` program (through pytesseract)."""
+"""The one wrapper around the `tesseract` program (called directly; pytesseract only for OSD,
+imported when a page needs it: it pulls in pandas, 0.3-0.8 s that a re-run should not pay)."""
 from __future__ import annotations
 
 import os
@@ -7,7 +8,6 @@ import subprocess
 import tempfile
 from functools import lru_cache
 
-import pytesseract
 from PIL import Image
 
 from .errors import InputFileError, MissingDependencyError
@@ -23,12 +23,14 @@ def _single_thread() -> None:
 def version() -> str:
     if not shutil.which("tesseract"):
         raise MissingDependencyError("tesseract not found: install the Debian package tesseract-ocr")
-    return str(pytesseract.get_tesseract_version())
+    out = subprocess.run(["tesseract", "--version"], capture_output=True, text=True, timeout=30)
+    first = (out.stdout or out.stderr).splitlines()[:1]
+    return first[0].split()[-1] if first else "unknown"
 
 
 def languages() -> list[str]:
     out = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True, timeout=30)
-    return [l.strip() for l in out.stdout.splitlines()[1:] if l.strip()]
+    return [ln.strip() for ln in out.stdout.splitlines()[1:] if ln.strip()]
 
 
 def words(image: Image.Image, lang: str = "vie", psm: int = 3, timeout: float = 120,
@@ -69,6 +71,7 @@ def words(image: Image.Image, lang: str = "vie", psm: int = 3, timeout: float = 
 def osd_rotation(image: Image.Image, timeout: float = 60) -> int:
     """Degrees to rotate the page clockwise so text is upright (Tesseract OSD); 0 if unsure."""
     _single_thread()
+    import pytesseract
     try:
         info = pytesseract.image_to_osd(image, config="--psm 0 -c min_characters_to_try=20",
                                         output_type=pytesseract.Output.DICT, timeout=timeout)
