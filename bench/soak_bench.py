@@ -75,14 +75,13 @@ def child(inp: str, out: str, log: str, jobs: int) -> None:
     """The run itself: the library's Runner, every progress event logged with its time."""
     from pipeline.batch import Runner, RunOptions
     from pipeline.lexicon import LazyLexicon
-    f = open(log, "a", encoding="utf-8", buffering=1)
+    with open(log, "a", encoding="utf-8", buffering=1) as f:
+        def progress(ev) -> None:
+            if ev.kind in ("doc", "page", "failed"):  # wall time, and this process's CPU time
+                f.write(f"{time.monotonic():.4f}\t{time.process_time():.4f}\t{ev.kind}\t{ev.source}\n")
 
-    def progress(ev) -> None:
-        if ev.kind in ("doc", "page", "failed"):  # wall time, and this process's CPU time
-            f.write(f"{time.monotonic():.4f}\t{time.process_time():.4f}\t{ev.kind}\t{ev.source}\n")
-
-    s = Runner(Path(inp), Path(out), RunOptions(jobs=jobs), LazyLexicon(), progress).run()
-    f.write(f"# summary\t{s.ok}\t{s.skipped}\t{s.failed}\t{s.ocr_pages}\t{s.records_written}\n")
+        s = Runner(Path(inp), Path(out), RunOptions(jobs=jobs), LazyLexicon(), progress).run()
+        f.write(f"# summary\t{s.ok}\t{s.skipped}\t{s.failed}\t{s.ocr_pages}\t{s.records_written}\n")
 
 
 def session(sid: int) -> list:
@@ -120,7 +119,7 @@ def run(inp: Path, out: Path, log: Path, jobs: int, kill_after: int | None = Non
                 parent_rss.append((time.monotonic() - t0, rss))
         peak_total = max(peak_total, total)
         if kill_after is not None and not killed and log.exists() \
-                and sum(1 for _ in open(log, encoding="utf-8")) >= kill_after:
+                and len(log.read_text(encoding="utf-8").splitlines()) >= kill_after:
             os.kill(proc.pid, signal.SIGKILL)
             killed = True
         time.sleep(0.5)
@@ -239,8 +238,8 @@ def main() -> None:
 
         kill_at = int(rng.uniform(0.1, 0.9) * (n_docs + n_pages))  # a random point in the run's progress
         k = run(tmp / "in", tmp / "out2", tmp / "log2", a.jobs, kill_after=kill_at)
-        done_before = sum(1 for l in (tmp / "log2").read_text(encoding="utf-8").splitlines() if "\tdoc\t" in l)
-        pages_before = sum(1 for l in (tmp / "log2").read_text(encoding="utf-8").splitlines() if "\tpage\t" in l)
+        done_before = sum(1 for ln in (tmp / "log2").read_text(encoding="utf-8").splitlines() if "\tdoc\t" in ln)
+        pages_before = sum(1 for ln in (tmp / "log2").read_text(encoding="utf-8").splitlines() if "\tpage\t" in ln)
         left = "the run ended first" if k["left_after_kill"] is None else \
             f"{k['left_after_kill']} processes of the run left 5 s later"
         print(f"kill -9 after {k['seconds']:.0f} s ({done_before} documents and {pages_before} OCR pages done): "

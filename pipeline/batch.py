@@ -1,41 +1,38 @@
 """The batch engine: inputs in, catalog filled page by page, records out. Resumable.
 
-Pages are the unit of work and go to a pool of worker processes (or a Dask cluster);
-the parent owns the catalog and reports progress through a callback (only the CLI prints).
-A stop request (SIGINT/SIGTERM through `stop_on_signals`) ends the run cleanly: no more pages
-are handed out, the workers are killed, and the exports are written for what is done. Workers,
-and the programs they start, die with the parent however it dies (Linux parent-death signal).
+The runner only schedules: it triages each input (document.prepare), hands the pages left to
+OCR to a pool of workers (pool.py: local processes or a Dask cluster), finishes each document
+when its last page is in (document.finish), keeps the catalog, and reports progress through a
+callback (only the CLI prints). A stop request (SIGINT/SIGTERM through `stop_on_signals`) ends
+the run cleanly: no more pages are handed out, the workers are killed, and the exports are
+written for what is done. What was retried and why, pages given up, worker restarts and stops
+are logged (`logging`, configured by the CLI).
 """
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import itertools
-import multiprocessing
-import os
-import shutil
+import logging
 import signal
-import subprocess
-import sys
-import tempfile
 import threading
 import time
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from types import FrameType
+from typing import Any
 
-from . import __version__, inputs, legacy, poppler, tesseract, textlayer
-from .errors import InputFileError, MissingDependencyError, OutputError, VnplansError
+from . import __version__, document, inputs
+from .errors import InputFileError, OutputError, PageError, VnplansError
 from .export import write_all
-from .normalize import normalize
-from .ocr import OcrSettings, PageTask, ocr_page
-from .records import PageResult, PlanRecord, Quality
+from .gazetteer import Gazetteer
+from .lexicon import LazyLexicon
+from .ocr import OcrSettings, PageTask
+from .pool import Pool, open_pool
+from .records import EventKind, FileStatus, InputKind, PageResult, Source
 from .store import Catalog, FileRow, file_row
-from .structure import parse
 
-TEXT_LAYER = "text-layer"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -57,8 +54,8 @@ class RunOptions:
 
 @dataclass(frozen=True)
 class Event:
-    """Progress: kind is 'planned', 'page', 'doc', 'failed' or 'warning'."""
-    kind: str
+    """Progress of a run (EventKind says which)."""
+    kind: EventKind
     source: str = ""
     pages_done: int = 0
     pages_total: int = 0
@@ -90,206 +87,56 @@ class _Doc:
 
 
 Progress = Callable[[Event], None]
-
-
-def _cpu_count() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
-
-
-_PR_SET_PDEATHSIG = 1  # linux/prctl.h
-_prctl = None  # libc prctl, bound in a worker at start
-
-
-def _bind_prctl():
-    try:
-        f = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):  # not Linux
-        return None
-    f.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
-    return f
-
-
-def _dies_with_worker() -> None:
-    """preexec_fn of every program a worker starts (tesseract, pdftoppm): SIGKILL when the worker dies."""
-    if _prctl is not None:
-        _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-
-
-class _ChildPopen(subprocess.Popen):
-    """subprocess.Popen inside a worker: the started program gets a parent-death signal, so a
-    Tesseract run does not outlive the worker that waits for it (pytesseract takes no preexec_fn)."""
-
-    def __init__(self, *args, **kwargs):
-        if kwargs.get("preexec_fn") is None:
-            kwargs["preexec_fn"] = _dies_with_worker
-        super().__init__(*args, **kwargs)
-
-
-def _watch_parent(parent: int) -> None:
-    """Where there is no prctl: a thread that ends the worker once its parent is gone."""
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(1.0)
-        os._exit(1)
-    threading.Thread(target=watch, daemon=True, name="vnplans-parent-watch").start()
-
-
-def _init_worker(parent: int = 0, tmp: str = "") -> None:
-    """Worker setup: one Tesseract thread; temporary files in the run's own folder (removed by
-    the parent even when workers are killed); Ctrl-C, SIGTERM and SIGHUP are ignored here and in
-    the programs started (a terminal, systemd or pkill signals them all at once: the parent
-    decides, and kills the workers); the worker and its programs die with the parent however it dies."""
-    global _prctl
-    os.environ["OMP_THREAD_LIMIT"] = "1"
-    if tmp:
-        os.environ["TMPDIR"] = tmp
-        tempfile.tempdir = tmp
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, signal.SIG_IGN)
-    if not parent:
-        return
-    _prctl = _bind_prctl()
-    if _prctl is None or _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
-        _prctl = None
-        _watch_parent(parent)
-    elif os.getppid() != parent:  # the parent died before the signal was armed
-        os._exit(1)
-    subprocess.Popen = _ChildPopen  # this worker process only: pytesseract, pdf2image, poppler.py
-
-
-class LocalPool:
-    """Pages over a process pool; a pool broken by a dying worker is rebuilt."""
-
-    TMP_PREFIX = "vnplans-run-"
-
-    def __init__(self, jobs: int):
-        self.jobs = jobs
-        self._sweep_tmp()
-        self.tmp = tempfile.mkdtemp(prefix=f"{self.TMP_PREFIX}{os.getpid()}-")
-        self.pool = self._new()
-
-    def _new(self) -> ProcessPoolExecutor:
-        # fork: the workers' parent is this process, whose death they are tied to
-        ctx = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
-        return ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx, initializer=_init_worker,
-                                   initargs=(os.getpid(), self.tmp))
-
-    @classmethod
-    def _sweep_tmp(cls) -> None:
-        """Remove the temporary folders of earlier runs that were killed (their process is gone)."""
-        for d in Path(tempfile.gettempdir()).glob(cls.TMP_PREFIX + "*-*"):
-            try:
-                pid = int(d.name[len(cls.TMP_PREFIX):].split("-")[0])
-                if d.stat().st_uid != os.getuid() or pid == os.getpid():
-                    continue
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                shutil.rmtree(d, ignore_errors=True)
-            except (ValueError, OSError):
-                continue
-
-    def submit(self, task: PageTask) -> Future:
-        try:
-            return self.pool.submit(ocr_page, task)
-        except BrokenProcessPool:
-            self.rebuild()
-            return self.pool.submit(ocr_page, task)
-
-    def rebuild(self) -> None:
-        self.pool.shutdown(wait=False, cancel_futures=True)
-        self.pool = self._new()
-
-    def wait_any(self, futures, timeout: float | None = None):
-        return wait(futures, timeout=timeout, return_when=FIRST_COMPLETED)
-
-    def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
-        shutil.rmtree(self.tmp, ignore_errors=True)
-
-    def terminate(self, futures=()) -> None:
-        """Stop now: pages being read are abandoned, the workers (and their Tesseract runs) killed."""
-        procs = list((getattr(self.pool, "_processes", None) or {}).values())
-        self.pool.shutdown(wait=False, cancel_futures=True)
-        for p in procs:
-            with contextlib.suppress(OSError, ValueError):
-                p.kill()
-        for p in procs:
-            with contextlib.suppress(OSError, ValueError, AssertionError):
-                p.join(5)
-        self.pool.shutdown(wait=True)
-        shutil.rmtree(self.tmp, ignore_errors=True)
-
-
-class DaskPool:
-    """Pages on an existing Dask distributed cluster; results come back to this process."""
-
-    def __init__(self, scheduler: str):
-        try:
-            from distributed import Client
-        except ImportError as e:
-            raise VnplansError("--executor dask needs the 'distributed' package: pip install 'vnplans[dask]'") from e
-        try:
-            self.client = Client(scheduler, timeout=15)
-        except (OSError, TimeoutError) as e:
-            raise MissingDependencyError(f"cannot reach Dask scheduler {scheduler}: {e}") from e
-        self.jobs = max(1, sum(self.client.nthreads().values()))
-
-    def submit(self, task: PageTask):
-        return self.client.submit(ocr_page, task, pure=False, retries=1)
-
-    def rebuild(self) -> None:
-        pass
-
-    def wait_any(self, futures, timeout: float | None = None):
-        from distributed import wait as dwait
-        try:
-            res = dwait(list(futures), timeout=timeout, return_when="FIRST_COMPLETED")
-        except TimeoutError:  # distributed raises where concurrent.futures returns nothing done
-            return set(), set(futures)
-        return set(res.done), set(res.not_done)
-
-    def close(self) -> None:
-        self.client.close()
-
-    def terminate(self, futures=()) -> None:
-        with contextlib.suppress(Exception):
-            self.client.cancel(list(futures))
-        self.client.close()
+_Item = tuple[_Doc, PageTask]
 
 
 class Runner:
-    """One run of the batch over an input folder into an output folder."""
+    """One run of the batch over an input folder into an output folder: scheduling, the
+    catalog, progress events. `lexicon`: the dictionaries, loaded when the first text needs
+    correcting (None: no restoration)."""
 
-    def __init__(self, input_dir: Path, out_dir: Path, options: RunOptions, lexicon=None,
+    def __init__(self, input_dir: Path, out_dir: Path, options: RunOptions, lexicon: LazyLexicon | None = None,
                  progress: Progress | None = None, user_dict: Path | None = None, report: bool = True):
         self.input_dir = Path(input_dir)
         self.out_dir = Path(out_dir)
         self.opt = options
-        self.lexicon = lexicon if options.restore else None
-        self.progress = progress or (lambda e: None)
+        protect = None
+        if user_dict:  # human review (issue 12): spellings people corrected, kept after restoration
+            from . import userdict
+            protect = userdict.Protector(userdict.load(user_dict))
+        self.corrector = document.Corrector(lexicon, protect) if lexicon is not None and options.restore else None
+        self.progress: Progress = progress or (lambda e: None)
         self.ocr_key = options.ocr.key()
-        self.rec_key = options.record_key(getattr(self.lexicon, "ident", "no-lexicon"))
+        self.rec_key = options.record_key(self.corrector.ident if self.corrector else "no-lexicon")
+        self.report = report
         self.stats = {"ok": 0, "failed": 0, "skipped": 0, "pages": 0, "ocr_pages": 0, "corrections": 0}
         self.confs: list[float] = []
         self.stop_signal = 0  # set by request_stop: the run winds down
         self.stopped = False  # work was left undone because of it
-        # ---- human review (issue 12): spellings people corrected, kept after restoration; the report
-        from . import userdict
-        self.protect = userdict.Protector(userdict.load(user_dict)) if user_dict else None
-        self.report = report
-        # ---- end human review
+        self._gaz: Gazetteer | None = None
 
     def request_stop(self, signum: int = signal.SIGINT) -> None:
         """Ask the run to stop cleanly (safe from a signal handler): no more inputs or pages are
         started, the workers are stopped, and the exports are written for what is done."""
         self.stop_signal = self.stop_signal or int(signum)
 
-    # ------------------------------------------------------------ preparation
+    def _stopping(self) -> bool:
+        """A stop was requested: the run winds down (logged once)."""
+        if self.stop_signal and not self.stopped:
+            self.stopped = True
+            log.info("stop requested (%s): no more pages are started", _signal_name(self.stop_signal))
+        return bool(self.stop_signal)
+
+    def gazetteer(self) -> Gazetteer:
+        """The gazetteer, loaded when the first document is finished."""
+        if self._gaz is None:
+            from . import gazetteer
+            self._gaz = gazetteer.load()
+        return self._gaz
+
+    # ------------------------------------------------------------ triage
     def _prepare(self, f: inputs.InputFile, cat: Catalog, run_id: int) -> _Doc | None:
-        """Hash and classify one input; finish it at once when no OCR is needed.
+        """Hash and triage one input; finish it at once when no OCR is needed.
         Returns the document when pages remain to OCR."""
         st = f.path.stat()
         old = cat.file(f.source)
@@ -297,104 +144,67 @@ class Runner:
             sha = old.sha256
         else:
             sha = inputs.sha256(f.path)
-        if not self.opt.reprocess and old and old.sha256 == sha and old.status == "done" and old.settings == self.rec_key \
-                and cat.has_record(f.source, sha, self.rec_key) and not self._pdf_missing(f):
+        if old and self._current(old, sha, f, cat):
             cat.mark_seen(f.source, run_id)
             self.stats["skipped"] += 1
             self.stats["pages"] += old.pages or 0
             return None
-        row = file_row(source=f.source, size=st.st_size, mtime=st.st_mtime, sha256=sha, kind=f.kind)
-        if f.kind in ("text", "docx"):
-            text = inputs.read_text(f.path) if f.kind == "text" else inputs.read_docx(f.path)
-            text, enc = legacy.fix(text)
-            warn = (f"text in the legacy {enc.upper()} encoding, converted to Unicode",) if enc else ()
-            row = replace(row, pages=1)
-            cat.upsert_file(row, run_id)
-            self._finish(cat, row, [PageResult(1, text, engine="text", warnings=warn)], "text")
+        prep = document.prepare(f, frozenset(cat.done_pages(sha, self.ocr_key)))
+        row = file_row(source=f.source, size=st.st_size, mtime=st.st_mtime, sha256=sha, kind=f.kind,
+                       pages=prep.pages)
+        cat.upsert_file(row, run_id)
+        if f.kind in (InputKind.TEXT, InputKind.DOCX):  # read whole: not kept as pages
+            self._finish(cat, row, prep.read, Source.TEXT)
             return None
-        if f.kind == "pdf":
-            inputs.check_pdf_magic(f.path)
-            n = poppler.page_count(f.path)
-            row = replace(row, pages=n)
-            cat.upsert_file(row, run_id)
-            done = cat.done_pages(sha, self.ocr_key)
-            missing = set(range(1, n + 1)) - done
-            if missing:
-                for lp in textlayer.read(f.path):
-                    if lp.page in missing and lp.is_real:
-                        warn = (f"page {lp.page}: text layer in the legacy {lp.legacy.upper()} encoding, "
-                                "converted to Unicode",) if lp.legacy else ()
-                        cat.save_page(sha, self.ocr_key, PageResult(lp.page, lp.text, engine=TEXT_LAYER, warnings=warn))
-                        missing.discard(lp.page)
-        else:
-            n = _image_frames(f.path)
-            row = replace(row, pages=n)
-            cat.upsert_file(row, run_id)
-            missing = set(range(1, n + 1)) - cat.done_pages(sha, self.ocr_key)
-        doc = _Doc(f, row, missing)
-        if not missing:
+        for p in prep.read:
+            cat.save_page(sha, self.ocr_key, p)
+        doc = _Doc(f, row, set(prep.ocr))
+        if not doc.todo:
             self._finish_from_catalog(cat, doc)
             return None
         return doc
 
+    def _current(self, old: FileRow, sha: str, f: inputs.InputFile, cat: Catalog) -> bool:
+        """The input's record is up to date: same content, same settings, nothing missing."""
+        return (not self.opt.reprocess and old.sha256 == sha and old.status == FileStatus.DONE
+                and old.settings == self.rec_key and cat.has_record(f.source, sha, self.rec_key)
+                and not self._pdf_missing(f))
+
     # ------------------------------------------------------------ finishing
     def _finish_from_catalog(self, cat: Catalog, doc: _Doc) -> None:
-        pages = [cat.page(doc.row.sha256, p, self.ocr_key) for p in range(1, doc.row.pages + 1)]
-        pages = [p if p is not None else PageResult(i + 1, "", error="page missing")
-                 for i, p in enumerate(pages)]
-        # the page text is rebuilt from the stored word boxes, so layout rules apply on --reprocess
-        pages = [replace(p, text=tesseract.lines_text(p.words)) if p.words else p for p in pages]
-        layer = all(p.engine == TEXT_LAYER for p in pages if not p.error)
-        self._finish(cat, doc.row, pages, TEXT_LAYER if layer else "ocr")
+        pages, text_source = document.stored_pages(
+            [cat.page(doc.row.sha256, p, self.ocr_key) for p in range(1, doc.row.pages + 1)])
+        self._finish(cat, doc.row, pages, text_source)
 
     def _fail(self, cat: Catalog, source: str, reason: str) -> None:
         """One input failed: its reason goes to the catalog (errors.csv) and to the progress callback."""
-        cat.set_status(source, "failed", reason, self.rec_key)
+        cat.set_status(source, FileStatus.FAILED, reason, self.rec_key)
         self.stats["failed"] += 1
-        self.progress(Event("failed", source, message=reason))
+        log.info("%s failed: %s", source, reason)
+        self.progress(Event(EventKind.FAILED, source, message=reason))
 
-    def _finish(self, cat: Catalog, row: FileRow, pages: list[PageResult], text_source: str) -> None:
-        good = [p for p in pages if not p.error]
-        if not good:
-            self._fail(cat, row.source, pages[0].error if pages else "no pages")
+    def _finish(self, cat: Catalog, row: FileRow, pages: tuple[PageResult, ...], text_source: Source) -> None:
+        pdf = self.input_dir / row.source if row.source.lower().endswith(".pdf") else None
+        out = document.finish(row.source, pages, text_source, self.corrector, self.gazetteer, pdf)
+        if isinstance(out, document.Failed):
+            self._fail(cat, row.source, out.reason)
             return
-        warnings = [p.error for p in pages if p.error] + [w for p in pages for w in p.warnings]
-        raw = "\n\n".join(p.text for p in good)
-        text = normalize(raw)
-        words = [w for p in good for w in p.words if w.conf >= 0]
-        conf = round(sum(w.conf for w in words) / len(words), 2) if words else None
-        lexicon = self.lexicon.get() if hasattr(self.lexicon, "get") else self.lexicon  # LazyLexicon
-        if lexicon is not None and text_source in ("ocr", "text"):
-            from .restore import restore
-            res = restore(text, lexicon)
-            text = self.protect.apply(res.text) if self.protect else res.text  # user dictionary (issue 12)
-            quality = Quality(conf, res.coverage, len(res.corrections))
-            self.stats["corrections"] += len(res.corrections)
-        elif lexicon is not None:
-            from .restore import coverage
-            quality = Quality(conf, coverage(text, lexicon), 0)
-        else:
-            quality = Quality(conf, None, 0)
-        if not text.strip():
-            self._fail(cat, row.source, "no text found on any page")
-            return
-        if conf is not None:
-            self.confs.append(conf)
-        rec = parse(text, source=row.source, pages=len(pages), text_source=text_source)
-        rec = replace(rec, quality=quality, warnings=tuple(warnings) + rec.warnings)
-        rec = self._zones(rec, good, lexicon, text_source)
-        cat.save_record(row.source, row.sha256, self.rec_key, rec, text)
-        cat.set_status(row.source, "done", "", self.rec_key)
-        if self.opt.pdf and row.kind in ("pdf", "image"):  # issue 13
-            self._write_pdf(row.source, good, text)
+        self.stats["corrections"] += out.corrections
+        if out.confidence is not None:
+            self.confs.append(out.confidence)
+        cat.save_record(row.source, row.sha256, self.rec_key, out.record, out.text)
+        cat.set_status(row.source, FileStatus.DONE, "", self.rec_key)
+        if self.opt.pdf and row.kind in (InputKind.PDF, InputKind.IMAGE):  # issue 13
+            self._write_pdf(row.source, list(out.good), out.text)
         self.stats["ok"] += 1
         self.stats["pages"] += len(pages)
-        self.progress(Event("doc", row.source))
+        self.progress(Event(EventKind.DOC, row.source))
 
     # ---- searchable PDF (issue 13)
     def _pdf_missing(self, f: inputs.InputFile) -> bool:
         from .pdfout import pdf_name
-        return self.opt.pdf and f.kind in ("pdf", "image") and not (self.out_dir / "pdf" / pdf_name(f.source)).exists()
+        return self.opt.pdf and f.kind in (InputKind.PDF, InputKind.IMAGE) \
+            and not (self.out_dir / "pdf" / pdf_name(f.source)).exists()
 
     def _write_pdf(self, source: str, pages: list[PageResult], text: str) -> None:
         """OUT/pdf/NAME.pdf (pdfout.write); a failure is a warning, the record stands."""
@@ -402,28 +212,9 @@ class Runner:
         try:
             pdfout.write(self.input_dir / source, pages, text, self.out_dir / "pdf" / pdfout.pdf_name(source))
         except VnplansError as e:
-            self.progress(Event("warning", source, message=f"searchable PDF not written: {e}"))
+            log.warning("%s: searchable PDF not written: %s", source, e)
+            self.progress(Event(EventKind.WARNING, source, message=f"searchable PDF not written: {e}"))
     # ---- end searchable PDF
-
-    def _zones(self, rec: PlanRecord, pages: list[PageResult], lexicon, text_source: str) -> PlanRecord:
-        """Header and signature fields from the page zones (document.apply_layout)."""
-        from . import document, gazetteer
-        if getattr(self, "_gaz", None) is None:
-            self._gaz = gazetteer.load()
-        signed = ""
-        if rec.source.lower().endswith(".pdf"):
-            from .signing import signed_at_from_pdf
-            signed = signed_at_from_pdf(self.input_dir / rec.source)
-        if lexicon is not None and text_source == "ocr":
-            from .restore import restore
-
-            def fix(t: str) -> str:
-                out = restore(t, lexicon).text
-                return self.protect.apply(out) if self.protect else out  # user dictionary (issue 12)
-            syl = lexicon.syllables
-            return document.apply_layout(rec, pages, fix, self._gaz, lambda w: w in syl, text_source, signed,
-                                         lexicon.persons.get("given", {}))
-        return document.apply_layout(rec, pages, None, self._gaz, lambda w: True, text_source, signed)
 
     # ------------------------------------------------------------ the run
     def run(self) -> Summary:
@@ -435,13 +226,13 @@ class Runner:
         run_id = cat.start_run(str(self.input_dir))
         try:
             files, problems = inputs.discover(self.input_dir, self.opt.excludes, skip=(self.out_dir,))
+            log.info("%d inputs in %s (%d cannot be visited)", len(files), self.input_dir, len(problems))
             for source, reason in problems:
                 cat.upsert_file(file_row(source=source), run_id)
                 self._fail(cat, source, reason)
             docs: list[_Doc] = []
             for f in files:
-                if self.stop_signal:
-                    self.stopped = True
+                if self._stopping():
                     break
                 try:
                     doc = self._prepare(f, cat, run_id)
@@ -467,11 +258,12 @@ class Runner:
                        round(sum(confs) / len(confs), 2) if confs else None, self.stats["corrections"], n,
                        self.stop_signal if self.stopped else 0)
 
-    def _tasks(self, docs: list[_Doc], lanes: int) -> Iterator[tuple[_Doc, PageTask]]:
+    # ------------------------------------------------------------ scheduling
+    def _tasks(self, docs: list[_Doc], lanes: int) -> Iterator[_Item]:
         """Pages of up to `lanes` documents at a time, in turn: a huge PDF shares the pool with
         the documents after it instead of holding them back, and documents still finish one by one."""
-        def pages(d: _Doc) -> Iterator[tuple[_Doc, PageTask]]:
-            kind = "pdf" if d.row.kind == "pdf" else "image"
+        def pages(d: _Doc) -> Iterator[_Item]:
+            kind = InputKind.PDF if d.row.kind == InputKind.PDF else InputKind.IMAGE
             for p in sorted(d.todo):
                 if d.expired:
                     return
@@ -493,7 +285,8 @@ class Runner:
             yield item
             i += 1
 
-    def _expire(self, cat: Catalog, pending: dict, retry: list, done_pages: int, total: int) -> int:
+    def _expire(self, cat: Catalog, pending: dict[Any, _Item], retry: list[_Item], done_pages: int,
+                total: int) -> int:
         """Give up the pages of files over the per-file time limit that no worker has started;
         the file finishes with what it has and a warning. Returns the pages given up."""
         now, given_up = time.monotonic(), 0
@@ -509,80 +302,100 @@ class Runner:
                 elif dd is d:
                     del pending[fut]
             retry[:] = [(dd, t) for dd, t in retry if dd is not d]
-            for page in sorted(d.todo - running):
-                cat.save_page(d.row.sha256, self.ocr_key, PageResult(
-                    page, "", error=f"page {page}: file time limit ({self.opt.file_timeout:.0f} s) reached"))
+            left = sorted(d.todo - running)
+            if left:
+                log.warning("%s: file time limit (%.0f s) reached: %d pages given up (%s)", d.row.source,
+                            self.opt.file_timeout, len(left), ", ".join(map(str, left)))
+            for page in left:
+                reason = f"file time limit ({self.opt.file_timeout:.0f} s) reached"
+                cat.save_page(d.row.sha256, self.ocr_key, PageResult(page, "", error=str(PageError(page, reason))))
                 d.todo.discard(page)
                 given_up += 1
-                self.progress(Event("page", d.row.source, done_pages + given_up, total))
+                self.progress(Event(EventKind.PAGE, d.row.source, done_pages + given_up, total))
             if not d.todo:
                 self._finish_from_catalog(cat, d)
         return given_up
 
     def _ocr(self, cat: Catalog, docs: list[_Doc]) -> None:
         total = sum(len(d.todo) for d in docs)
-        self.progress(Event("planned", pages_total=total))
+        self.progress(Event(EventKind.PLANNED, pages_total=total))
         if not total:
             return
-        jobs = self.opt.jobs or _cpu_count()
-        pool = DaskPool(self.opt.scheduler) if self.opt.executor == "dask" else LocalPool(jobs)
-        window = 2 * pool.jobs
-        pending: dict = {}
-        attempts: dict[tuple[str, int], int] = {}
-        queue = self._tasks(docs, lanes=max(2, pool.jobs))
-        retry: list[tuple[_Doc, PageTask]] = []
-        done_pages = 0
+        pool = open_pool(self.opt.executor, self.opt.jobs, self.opt.scheduler)
+        log.info("%d pages of %d documents to OCR on %d workers (%s)", total, len(docs), pool.jobs,
+                 self.opt.executor)
+        pending: dict[Any, _Item] = {}
         try:
-            while True:
-                if self.stop_signal:  # pages being read are abandoned: the next run reads them
-                    self.stopped = True
-                    pool.terminate(set(pending))
-                    return
-                while len(pending) < window:
-                    item = retry.pop() if retry else next(queue, None)
-                    if item is None:
-                        break
-                    item[0].started = item[0].started or time.monotonic()
-                    pending[pool.submit(item[1])] = item
-                if not pending:
-                    break
-                finished, _ = pool.wait_any(set(pending), timeout=0.5)  # wakes to see a stop request
-                broken = False
-                for fut in finished:
-                    doc, task = pending.pop(fut)
-                    try:
-                        res = fut.result()
-                        if self.stop_signal and res.error:  # may be the stop itself: the next run reads it
-                            continue
-                    except (BrokenProcessPool, Exception) as e:  # worker died or cluster failure
-                        if self.stop_signal:
-                            continue
-                        key = (doc.row.source, task.page)
-                        attempts[key] = attempts.get(key, 0) + 1
-                        broken = broken or isinstance(e, BrokenProcessPool)
-                        if attempts[key] <= self.opt.max_retries:
-                            retry.append((doc, task))
-                            continue
-                        res = PageResult(task.page, "", error=f"page {task.page}: worker crashed ({type(e).__name__})")
-                    if res.error and not res.error.startswith("page "):
-                        res = replace(res, error=f"page {task.page}: {res.error}")
-                    cat.save_page(doc.row.sha256, self.ocr_key, res)
-                    done_pages += 1
-                    self.stats["ocr_pages"] += 1
-                    self.progress(Event("page", doc.row.source, done_pages, total))
-                    doc.todo.discard(task.page)
-                    if not doc.todo:
-                        self._finish_from_catalog(cat, doc)
-                if broken and not self.stop_signal:
-                    for fut, item in list(pending.items()):
-                        retry.append(item)
-                    pending.clear()
-                    pool.rebuild()
-                done_pages += self._expire(cat, pending, retry, done_pages, total)
+            self._schedule(cat, pool, docs, pending, total)
         except BaseException:  # a second Ctrl-C, a catalog that cannot be written: do not wait for pages
             pool.terminate(set(pending))
             raise
-        pool.close()
+        if self.stopped:  # pages being read are abandoned: the next run reads them
+            pool.terminate(set(pending))
+        else:
+            pool.close()
+
+    def _schedule(self, cat: Catalog, pool: Pool, docs: list[_Doc], pending: dict[Any, _Item], total: int) -> None:
+        """Keep the pool busy until every page is in, or a stop is requested."""
+        window = 2 * pool.jobs
+        attempts: dict[tuple[str, int], int] = {}
+        queue = self._tasks(docs, lanes=max(2, pool.jobs))
+        retry: list[_Item] = []
+        done_pages = 0
+        while not self._stopping():
+            while len(pending) < window:
+                item = retry.pop() if retry else next(queue, None)
+                if item is None:
+                    break
+                item[0].started = item[0].started or time.monotonic()
+                pending[pool.submit(item[1])] = item
+            if not pending:
+                return
+            finished, _ = pool.wait_any(set(pending), timeout=0.5)  # wakes to see a stop request
+            broken = False
+            for fut in finished:
+                doc, task = pending.pop(fut)
+                try:
+                    res: PageResult = fut.result()
+                    if self.stop_signal and res.error:  # may be the stop itself: the next run reads it
+                        continue
+                except Exception as e:  # worker died or cluster failure
+                    if self.stop_signal:
+                        continue
+                    key = (doc.row.source, task.page)
+                    attempts[key] = attempts.get(key, 0) + 1
+                    broken = broken or pool.crashed(e)
+                    if attempts[key] <= self.opt.max_retries:
+                        log.warning("%s page %d: %s (%s); retry %d of %d", doc.row.source, task.page,
+                                    "worker died" if pool.crashed(e) else "failed", type(e).__name__,
+                                    attempts[key], self.opt.max_retries)
+                        retry.append((doc, task))
+                        continue
+                    log.error("%s page %d: given up after %d tries (%s)", doc.row.source, task.page,
+                              attempts[key], type(e).__name__)
+                    res = PageResult(task.page, "", error=str(PageError(task.page,
+                                                                        f"worker crashed ({type(e).__name__})")))
+                cat.save_page(doc.row.sha256, self.ocr_key, res)
+                done_pages += 1
+                self.stats["ocr_pages"] += 1
+                self.progress(Event(EventKind.PAGE, doc.row.source, done_pages, total))
+                doc.todo.discard(task.page)
+                if not doc.todo:
+                    self._finish_from_catalog(cat, doc)
+            if broken and not self.stop_signal:
+                if pending:
+                    log.warning("%d pages in flight are sent again to the new workers", len(pending))
+                retry.extend(pending.values())
+                pending.clear()
+                pool.rebuild()
+            done_pages += self._expire(cat, pending, retry, done_pages, total)
+
+
+def _signal_name(signum: int) -> str:
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        return f"signal {signum}"
 
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -593,12 +406,12 @@ def stop_on_signals(runner: Runner, signals: tuple[int, ...] = STOP_SIGNALS) -> 
     """While the block runs, SIGINT (Ctrl-C), SIGTERM (kill, timeout, systemd, docker stop) and
     SIGHUP ask the runner to stop cleanly; a second signal stops at once (KeyboardInterrupt).
     Signals already ignored (nohup, background jobs) stay ignored. Main thread only."""
-    def handler(signum, frame) -> None:
+    def handler(signum: int, frame: FrameType | None) -> None:
         if runner.stop_signal:
             raise KeyboardInterrupt
         runner.request_stop(signum)
 
-    old = {}
+    old: dict[int, Any] = {}
     if threading.current_thread() is threading.main_thread():
         for sig in signals:
             if signal.getsignal(sig) is not signal.SIG_IGN:
@@ -608,17 +421,6 @@ def stop_on_signals(runner: Runner, signals: tuple[int, ...] = STOP_SIGNALS) -> 
     finally:
         for sig, h in old.items():
             signal.signal(sig, h if h is not None else signal.SIG_DFL)
-
-
-def _image_frames(path: Path) -> int:
-    from PIL import Image
-    try:
-        with Image.open(path) as im:
-            return max(1, getattr(im, "n_frames", 1))
-    except Image.DecompressionBombError as e:
-        raise InputFileError(f"image too large: {e}") from e
-    except (OSError, ValueError) as e:
-        raise InputFileError(f"unreadable image: {e}") from e
 
 
 def export(out_dir: Path) -> int:

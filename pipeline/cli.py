@@ -3,13 +3,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import shutil
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .errors import ExitCode, MissingDependencyError, VnplansError
+from .records import EventKind
+
+if TYPE_CHECKING:
+    from .batch import Event, Summary
 
 
 def _err(msg: str) -> None:
@@ -23,7 +29,7 @@ def check_dependencies(load_dictionaries: bool = True) -> list[tuple[str, bool, 
     dictionaries (a damaged file shows); `run` only checks they are there and loads them once,
     when the first page needs correcting."""
     from . import poppler, tesseract
-    out = []
+    out: list[tuple[str, bool, str]] = []
     try:
         out.append(("tesseract", True, tesseract.version()))
         langs = tesseract.languages()
@@ -50,7 +56,7 @@ def check_dependencies(load_dictionaries: bool = True) -> list[tuple[str, bool, 
     return out
 
 
-def cmd_doctor(args) -> int:
+def cmd_doctor(args: argparse.Namespace) -> int:
     checks = check_dependencies()
     for name, ok, detail in checks:
         print(f"{'ok  ' if ok else 'MISSING'} {name}: {detail}")
@@ -60,7 +66,7 @@ def cmd_doctor(args) -> int:
 
 # ---------------------------------------------------------------- run
 
-def _load_lexicon(args):
+def _load_lexicon(args: argparse.Namespace) -> Any:
     from .lexicon import load
     return load(Path(args.dict_dir) if args.dict_dir else None)
 
@@ -70,21 +76,21 @@ class _Bar:
 
     def __init__(self, enabled: bool):
         self.enabled = enabled
-        self.bar = None
+        self.bar: Any = None
 
-    def __call__(self, ev) -> None:
-        if ev.kind in ("failed", "warning"):  # warning: issue 13 (searchable PDF not written)
+    def __call__(self, ev: Event) -> None:
+        if ev.kind in (EventKind.FAILED, EventKind.WARNING):  # warning: issue 13 (searchable PDF not written)
             if self.bar:
                 self.bar.write(f"vnplans: {ev.source}: {ev.message}", file=sys.stderr)
             else:
                 _err(f"{ev.source}: {ev.message}")
         if not self.enabled:
             return
-        if ev.kind == "planned" and ev.pages_total:
+        if ev.kind == EventKind.PLANNED and ev.pages_total:
             from tqdm import tqdm
             self.bar = tqdm(total=ev.pages_total, unit="page", file=sys.stderr, dynamic_ncols=True,
                             desc="OCR", smoothing=0.1)
-        elif ev.kind == "page" and self.bar:
+        elif ev.kind == EventKind.PAGE and self.bar:
             self.bar.update(1)
             self.bar.set_postfix_str(ev.source[-40:], refresh=False)
 
@@ -101,7 +107,27 @@ def _signal_name(signum: int) -> str:
         return f"signal {signum}"
 
 
-def cmd_run(args) -> int:
+def _logging(verbose: int, log_file: str | None, quiet: bool = False) -> None:
+    """The batch's log (retries and why, pages given up, worker restarts, stops): warnings on
+    stderr (errors only with -q), `-v` info, `-vv` debug; `--log-file` gets info and up (debug with -vv)."""
+    root = logging.getLogger("pipeline")
+    root.setLevel(logging.DEBUG if verbose >= 2 else logging.INFO)
+    root.propagate = False
+    for h in list(root.handlers):
+        root.removeHandler(h)
+        h.close()
+    err = logging.StreamHandler(sys.stderr)
+    err.setLevel(logging.DEBUG if verbose >= 2 else logging.INFO if verbose else
+                 logging.ERROR if quiet else logging.WARNING)
+    err.setFormatter(logging.Formatter("vnplans: %(message)s"))
+    root.addHandler(err)
+    if log_file:
+        f = logging.FileHandler(log_file, encoding="utf-8")
+        f.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(f)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
     from .batch import Runner, RunOptions, stop_on_signals
     from .ocr import OcrSettings
     if args.jobs is not None and args.jobs < 1:
@@ -132,6 +158,13 @@ def cmd_run(args) -> int:
     if opts.executor == "dask" and not opts.scheduler:
         _err("--executor dask needs --scheduler tcp://HOST:PORT")
         return ExitCode.bad_args
+    if args.log_file:
+        try:
+            Path(args.log_file).open("a", encoding="utf-8").close()
+        except OSError as e:
+            _err(f"cannot write the log file {args.log_file}: {e.strerror or e}")
+            return ExitCode.bad_args
+    _logging(args.verbose, args.log_file, args.quiet)
     from .lexicon import LazyLexicon
     lexicon = None if args.no_restore else LazyLexicon(Path(args.dict_dir) if args.dict_dir else None)
     bar = _Bar(enabled=not args.quiet and sys.stderr.isatty())
@@ -160,7 +193,7 @@ def cmd_run(args) -> int:
     return ExitCode.some_inputs_failed if s.failed else ExitCode.ok
 
 
-def summary_table(s, output: str) -> str:
+def summary_table(s: Summary, output: str) -> str:
     """The end-of-run summary: documents, pages, time, confidence, corrections."""
     rate = f" ({s.ocr_pages / s.seconds:.2f} OCR pages/s)" if s.ocr_pages and s.seconds else ""
     rows = [("documents", f"{s.files}: {s.ok} done, {s.skipped} already done, {s.failed} failed"),
@@ -172,7 +205,7 @@ def summary_table(s, output: str) -> str:
     return "\n".join(f"{k:12s} {v}" for k, v in rows)
 
 
-def cmd_export(args) -> int:
+def cmd_export(args: argparse.Namespace) -> int:
     from .batch import export
     n = export(Path(args.output))
     print(f"{n} records exported to {args.output}", file=sys.stderr)
@@ -181,7 +214,7 @@ def cmd_export(args) -> int:
 
 # ---------------------------------------------------------------- report and review (issue 12)
 
-def cmd_report(args) -> int:
+def cmd_report(args: argparse.Namespace) -> int:
     from .report import write_report
     out = Path(args.output)
     if not (out / "catalog.sqlite").exists():
@@ -195,7 +228,7 @@ def cmd_report(args) -> int:
     return ExitCode.ok
 
 
-def cmd_review(args) -> int:
+def cmd_review(args: argparse.Namespace) -> int:
     from .review import serve
     out = Path(args.output)
     if not (out / "catalog.sqlite").exists():
@@ -225,7 +258,7 @@ def cmd_review(args) -> int:
 
 # ---------------------------------------------------------------- restore
 
-def cmd_restore(args) -> int:
+def cmd_restore(args: argparse.Namespace) -> int:
     from .restore import restore
     if args.file == "-":
         text = sys.stdin.read()
@@ -250,7 +283,7 @@ def cmd_restore(args) -> int:
 
 # ---------------------------------------------------------------- eval
 
-def cmd_eval(args) -> int:
+def cmd_eval(args: argparse.Namespace) -> int:
     from . import evaluate
     if args.text:
         gold, hyp = args.text
@@ -281,7 +314,7 @@ def cmd_eval(args) -> int:
 
 # ---------------------------------------------------------------- search (issue 13)
 
-def cmd_search(args) -> int:
+def cmd_search(args: argparse.Namespace) -> int:
     from .store import Catalog
     path = Path(args.output) / "catalog.sqlite"
     if not path.is_file():
@@ -337,6 +370,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="Dask scheduler for --executor dask")
     r.add_argument("--dict-dir", help="dictionaries folder (default: the project's dictionaries/)")
     r.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
+    r.add_argument("-v", "--verbose", action="count", default=0,
+                   help="log the run on stderr: what was retried and why, pages given up, worker restarts, "
+                        "stops (-vv: debug)")
+    r.add_argument("--log-file", metavar="PATH", help="append the run's log to PATH (info and up; debug with -vv)")
     r.add_argument("--user-dict", metavar="PATH", help="names/places/offices kept in their spelling after "
                    "correction (default: OUT_DIR/user_dict.tsv when present, written by `vnplans review`)")
     r.add_argument("--no-report", action="store_true", help="do not write OUT_DIR/report/")

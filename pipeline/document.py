@@ -1,14 +1,26 @@
-"""One document's header and signature fields: the zone reading (fields.py over layout.py)
-merged into the record parsed from the flattened text, with evidence and review flags."""
+"""One document through the pipeline, as plain functions over frozen records: an input
+triaged (`prepare`: what needs OCR, what is read already), and the pages of a document made into
+its record (`finish`: normalise, restore, parse, zones, quality). The header and signature fields
+come from the zone reading (fields.py over layout.py) merged into the record parsed from the
+flattened text, with evidence and review flags (`apply_layout`). No catalog, no processes here."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
-from typing import Any, cast
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
-from . import fields, layout, numberdate
+from . import fields, inputs, layout, legacy, numberdate, poppler, tesseract, textlayer
+from .errors import DocReason, InputFileError, PageError
 from .gazetteer import Gazetteer
-from .records import Evidence, PageResult, PlanRecord, Reading, Reason, ReviewFlag, Source
+from .normalize import normalize
+from .records import Evidence, InputKind, PageResult, PlanRecord, Quality, Reading, Reason, Restored, ReviewFlag, Source
+from .structure import parse
+
+if TYPE_CHECKING:
+    from .lexicon import LazyLexicon
+    from .restore import Restorer
+    from .userdict import Protector
 
 SEAL_DOUBT = 85.0  # a value read under a seal with less confidence than this is flagged 'seal'
 TYPED_CONF = 90.0  # Tesseract's confidence in a number's digits above which they are taken as typed
@@ -109,3 +121,161 @@ def _text_evidence(rec: PlanRecord, text_source: str) -> PlanRecord:
     review = tuple(ReviewFlag(f, Reason.MISSING.value) for f in ("issuer", "doc_type", "title")
                    if not getattr(rec, f))
     return replace(rec, evidence=ev, review=review)
+
+
+# ---------------------------------------------------------------- triage of an input
+
+@dataclass(frozen=True)
+class Prepared:
+    """An input triaged: its page count, the pages read without OCR (a text file's text, a
+    PDF's real text layers) and the pages left to OCR."""
+    pages: int
+    read: tuple[PageResult, ...]
+    ocr: frozenset[int]
+
+
+def prepare(f: inputs.InputFile, done: frozenset[int]) -> Prepared:
+    """What one input needs, given the pages the catalog already holds (`done`). Raises
+    InputFileError for an input that cannot be read."""
+    if f.kind in (InputKind.TEXT, InputKind.DOCX):
+        text = inputs.read_text(f.path) if f.kind == InputKind.TEXT else inputs.read_docx(f.path)
+        text, enc = legacy.fix(text)
+        warn = (f"text in the legacy {enc.upper()} encoding, converted to Unicode",) if enc else ()
+        return Prepared(1, (PageResult(1, text, engine=Source.TEXT, warnings=warn),), frozenset())
+    if f.kind == InputKind.PDF:
+        inputs.check_pdf_magic(f.path)
+        n = poppler.page_count(f.path)
+        missing = set(range(1, n + 1)) - done
+        read: list[PageResult] = []
+        if missing:
+            for lp in textlayer.read(f.path):
+                if lp.page in missing and lp.is_real:
+                    warn = (str(PageError(lp.page, f"text layer in the legacy {lp.legacy.upper()} encoding, "
+                                                   "converted to Unicode")),) if lp.legacy else ()
+                    read.append(PageResult(lp.page, lp.text, engine=Source.TEXT_LAYER, warnings=warn))
+                    missing.discard(lp.page)
+        return Prepared(n, tuple(read), frozenset(missing))
+    n = image_frames(f.path)
+    return Prepared(n, (), frozenset(set(range(1, n + 1)) - done))
+
+
+def image_frames(path: Path) -> int:
+    """Pages (frames) of an image file; an unreadable or oversized image is an InputFileError."""
+    from PIL import Image
+    try:
+        with Image.open(path) as im:
+            return max(1, getattr(im, "n_frames", 1))
+    except Image.DecompressionBombError as e:
+        raise InputFileError(f"image too large: {e}") from e
+    except (OSError, ValueError) as e:
+        raise InputFileError(f"unreadable image: {e}") from e
+
+
+def stored_pages(pages: list[PageResult | None]) -> tuple[tuple[PageResult, ...], Source]:
+    """A document's pages as the catalog holds them (None: missing), their text rebuilt from the
+    word boxes (so layout rules apply on --reprocess), and the text source they make."""
+    out = tuple(PageResult(i + 1, "", error=str(PageError(i + 1, DocReason.PAGE_MISSING))) if p is None
+                else replace(p, text=tesseract.lines_text(p.words)) if p.words else p
+                for i, p in enumerate(pages))
+    layer = all(p.engine == Source.TEXT_LAYER for p in out if not p.error)
+    return out, Source.TEXT_LAYER if layer else Source.OCR
+
+
+# ---------------------------------------------------------------- finishing a document
+
+class Corrector:
+    """The run's corrections: one restorer, built from the dictionaries when the first text
+    needs it, and the user dictionary's spellings put back after it (issue 12)."""
+
+    def __init__(self, lexicon: LazyLexicon, protect: Protector | None = None):
+        self.lexicon = lexicon
+        self.protect = protect
+        self._restorer: Restorer | None = None
+
+    @property
+    def ident(self) -> str:
+        """The dictionaries' fingerprint (part of the record settings key)."""
+        return self.lexicon.ident
+
+    @property
+    def restorer(self) -> Restorer:
+        if self._restorer is None:
+            from .restore import Restorer
+            self._restorer = Restorer.of(self.lexicon.get())
+        return self._restorer
+
+    def correct(self, text: str) -> Restored:
+        """The text restored, the user dictionary's spellings kept."""
+        from .restore import restore
+        res = restore(text, self.restorer)
+        return replace(res, text=self.protect.apply(res.text)) if self.protect else res
+
+    def fix(self, text: str) -> str:
+        return self.correct(text).text
+
+    def coverage(self, text: str) -> float:
+        from .restore import coverage
+        return coverage(text, self.restorer)
+
+    def known(self, word: str) -> bool:
+        return word in self.restorer.lex.syllables
+
+    def given_names(self) -> dict[str, int]:
+        return self.restorer.lex.persons.get("given", {})
+
+
+@dataclass(frozen=True)
+class Finished:
+    """A document's record and corrected text, with what the run counts."""
+    record: PlanRecord
+    text: str
+    good: tuple[PageResult, ...]  # the pages that were read (a searchable PDF is made of them)
+    corrections: int
+    confidence: float | None  # mean OCR word confidence, None without OCR words
+
+
+@dataclass(frozen=True)
+class Failed:
+    """A document that gave no record, and why (errors.csv)."""
+    reason: str
+
+
+def finish(source: str, pages: tuple[PageResult, ...], text_source: Source, corrector: Corrector | None,
+           gaz: Callable[[], Gazetteer], pdf_path: Path | None = None) -> Finished | Failed:
+    """A document's pages made into its record: normalised, restored (OCR and text inputs; a
+    text layer is only measured), parsed, header and signature fields from the page zones, and
+    quality. `pdf_path`: the input PDF, whose own signing time is read; `gaz` loads the gazetteer."""
+    good = tuple(p for p in pages if not p.error)
+    if not good:
+        return Failed(pages[0].error if pages else DocReason.NO_PAGES)
+    warnings = [p.error for p in pages if p.error] + [w for p in pages for w in p.warnings]
+    text = cast(str, normalize("\n\n".join(p.text for p in good)))  # without explain: the text
+    words = [w for p in good for w in p.words if w.conf >= 0]
+    conf = round(sum(w.conf for w in words) / len(words), 2) if words else None
+    corrections = 0
+    if corrector is not None and text_source in (Source.OCR, Source.TEXT):
+        res = corrector.correct(text)
+        text, corrections = res.text, len(res.corrections)
+        quality = Quality(conf, res.coverage, corrections)
+    elif corrector is not None:
+        quality = Quality(conf, corrector.coverage(text), 0)
+    else:
+        quality = Quality(conf, None, 0)
+    if not text.strip():
+        return Failed(DocReason.NO_TEXT)
+    rec = parse(text, source=source, pages=len(pages), text_source=text_source)
+    rec = replace(rec, quality=quality, warnings=tuple(warnings) + rec.warnings)
+    rec = zones(rec, list(good), corrector, gaz(), text_source, pdf_path)
+    return Finished(rec, text, good, corrections, conf)
+
+
+def zones(rec: PlanRecord, pages: list[PageResult], corrector: Corrector | None, gaz: Gazetteer,
+          text_source: Source, pdf_path: Path | None = None) -> PlanRecord:
+    """Header and signature fields from the page zones (`apply_layout`); OCR text read zone by
+    zone is corrected like the document's."""
+    from .signing import signed_at_from_pdf
+    signed = signed_at_from_pdf(pdf_path) if pdf_path is not None else ""
+    if corrector is not None and text_source == Source.OCR:
+        return apply_layout(rec, pages, corrector.fix, gaz, corrector.known, text_source, signed,
+                            corrector.given_names())
+    return apply_layout(rec, pages, None, gaz, lambda w: True, text_source, signed)

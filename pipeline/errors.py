@@ -1,7 +1,9 @@
-"""Exit codes and the exceptions that carry a one-line reason for the user."""
+"""Exit codes, the exceptions that carry a one-line reason for the user, and the reasons a
+page or an input is given up with (written to the catalog, errors.csv and record warnings)."""
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 
 
 class ExitCode(enum.IntEnum):
@@ -38,3 +40,21 @@ class OutputError(VnplansError):
 
 class BadArgumentsError(VnplansError):
     exit_code = ExitCode.bad_args
+
+
+@dataclass(frozen=True)
+class PageError:
+    """Why one page has no text, or a warning about it: written 'page N: reason' in
+    `PageResult.error`/`warnings`, so a document's warnings say which page."""
+    page: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"page {self.page}: {self.reason}"
+
+
+class DocReason(enum.StrEnum):
+    """Why a whole input failed when no exception said it (errors.csv `error`)."""
+    NO_PAGES = "no pages"
+    NO_TEXT = "no text found on any page"
+    PAGE_MISSING = "missing from the catalog"  # a page the catalog should hold but does not (page N: …)

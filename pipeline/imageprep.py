@@ -13,6 +13,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from .records import PageKind
+
 WORK_DPI = 100          # resolution of the small copy that every decision is taken on
 MM = 25.4               # millimetres per inch
 BLANK_MAX = 6           # at most this many text-like components: nothing to read
@@ -34,7 +36,7 @@ class Mark:
 class Prepared:
     """The page as OCR should read it, with what was learnt on the way."""
     image: Image.Image  # grayscale ('L'), deskewed, seals removed: the boxes refer to it
-    kind: str  # 'text', 'near-blank' or 'blank'
+    kind: PageKind  # TEXT, NEAR_BLANK or BLANK
     skew: float  # degrees the page was rotated (counter-clockwise) to level its lines
     seals: tuple[Mark, ...]
     stamps: tuple[Mark, ...]  # incoming-document stamps and digital-signature boxes
@@ -84,15 +86,16 @@ def _text_components(ink: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarra
     return stats[1:][ok], cents[1:][ok]
 
 
-def page_kind(ink: np.ndarray, dpi: float) -> tuple[str, int]:
-    """'blank', 'near-blank' or 'text', from the text-like components inside the margins
+def page_kind(ink: np.ndarray, dpi: float) -> tuple[PageKind, int]:
+    """BLANK, NEAR_BLANK or TEXT, from the text-like components inside the margins
     (the outer 4 % of each side is ignored: scanner edges, punch holes)."""
     hh, ww = ink.shape
     my, mx = int(hh * 0.04), int(ww * 0.04)
     inner = ink[my:hh - my, mx:ww - mx]
     stats, _ = _text_components(inner, dpi)
     n = len(stats)
-    return ("blank" if n <= BLANK_MAX else "near-blank" if n <= NEAR_BLANK_MAX else "text"), n
+    kind = PageKind.BLANK if n <= BLANK_MAX else PageKind.NEAR_BLANK if n <= NEAR_BLANK_MAX else PageKind.TEXT
+    return kind, n
 
 
 def skew_angle(ink: np.ndarray, limit: float = DESKEW_LIMIT) -> float:
@@ -290,8 +293,8 @@ def _colour_marks(small: np.ndarray, f: float, dpi: float) -> list[Mark]:
     """Red seals and digital-signature logos of a colour page, from the saturated red ink of its
     small copy (`f` = small / full size)."""
     r, g, b = (small[:, :, i].astype(np.int16) for i in range(3))
-    red = ((r > 110) & (r - np.maximum(g, b) > 50)).astype(np.uint8) * 255
-    red = cv2.morphologyEx(red, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
+    mask = ((r > 110) & (r - np.maximum(g, b) > 50)).astype(np.uint8) * 255
+    red = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
     n, _, stats, _ = cv2.connectedComponentsWithStats(red, connectivity=8)
     sdpi = dpi * f
     hh = small.shape[0]
@@ -376,9 +379,9 @@ def prepare(img: Image.Image, dpi: float, suppress: bool = True, deskew: bool = 
     sdpi = dpi * f
     ink = ink_mask(small, sdpi)
     kind, ncomp = page_kind(ink, sdpi)
-    if kind == "blank":
+    if kind == PageKind.BLANK:
         return Prepared(Image.fromarray(gray), kind, 0.0, (), (), ncomp)
-    skew = skew_angle(ink) if kind == "text" and deskew else 0.0
+    skew = skew_angle(ink) if kind == PageKind.TEXT and deskew else 0.0
     if abs(skew) < DESKEW_MIN:
         skew = 0.0
     if skew:
@@ -392,7 +395,8 @@ def prepare(img: Image.Image, dpi: float, suppress: bool = True, deskew: bool = 
             gray = suppress_seal(gray, cx / f, cy / f, r / f, dpi)
             seals.append(Mark("seal", (int((cx - r) / f), int((cy - r) / f), int((cx + r) / f),
                                        int((cy + r) / f)), score))
-    stamps = [Mark(k, tuple(int(v / f) for v in b), s) for k, b, s in find_boxes(ink, sdpi)]  # type: ignore[misc]
+    stamps = [Mark(k, (int(b[0] / f), int(b[1] / f), int(b[2] / f), int(b[3] / f)), s)
+              for k, b, s in find_boxes(ink, sdpi)]
     if rgb is not None:
         for m in _colour_marks(rgb, rgb.shape[1] / gray.shape[1], dpi):
             (seals if m.kind == "seal" else stamps).append(m)

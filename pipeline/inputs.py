@@ -12,9 +12,11 @@ from pathlib import Path
 import regex
 
 from .errors import InputFileError
+from .records import InputKind
 
-KINDS = {".pdf": "pdf", ".png": "image", ".jpg": "image", ".jpeg": "image", ".tif": "image",
-         ".tiff": "image", ".txt": "text", ".md": "text", ".docx": "docx"}
+KINDS = {".pdf": InputKind.PDF, ".png": InputKind.IMAGE, ".jpg": InputKind.IMAGE, ".jpeg": InputKind.IMAGE,
+         ".tif": InputKind.IMAGE, ".tiff": InputKind.IMAGE, ".txt": InputKind.TEXT, ".md": InputKind.TEXT,
+         ".docx": InputKind.DOCX}
 DEFAULT_EXCLUDES = ("*.gt.txt",)  # ground-truth transcriptions that sit beside scans
 
 
@@ -22,7 +24,7 @@ DEFAULT_EXCLUDES = ("*.gt.txt",)  # ground-truth transcriptions that sit beside 
 class InputFile:
     path: Path
     source: str  # relative to the input folder, '/'-separated
-    kind: str
+    kind: InputKind
 
 
 OUTPUT_MARKER = "catalog.sqlite"  # a folder holding this is a vnplans output folder, never input

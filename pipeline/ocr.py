@@ -16,8 +16,8 @@ from pathlib import Path
 from PIL import Image
 
 from . import imageprep, pageread, poppler, tesseract
-from .errors import VnplansError
-from .records import PageResult, Reading, Word
+from .errors import PageError, VnplansError
+from .records import InputKind, PageKind, PageResult, Reading, Word
 
 Image.MAX_IMAGE_PIXELS = 100_000_000  # pages of more than twice this are refused as decompression bombs
 MAX_SIDE = 12_000  # pixels; larger pages are scaled down before OCR
@@ -40,7 +40,7 @@ class OcrSettings:
 class PageTask:
     path: str
     page: int  # 1-based
-    kind: str  # 'pdf' or 'image'
+    kind: str  # InputKind.PDF or InputKind.IMAGE (a StrEnum: report/images.py passes the catalog's text)
     settings: OcrSettings
 
 
@@ -49,13 +49,13 @@ def load_image(task: PageTask) -> tuple[Image.Image, int]:
     is the whole page (brought up to the settings' dpi when it is a low-resolution scan), else
     the page rendered at the settings' dpi; image files as they are."""
     dpi = task.settings.dpi
-    if task.kind == "pdf":
+    if task.kind == InputKind.PDF:
         own = poppler.embedded_page_image(Path(task.path), task.page, task.settings.timeout)
         if own is not None:
             img, dpi = own
             if dpi < LOW_DPI:  # as a render would: Tesseract reads 100-dpi print badly
                 scale = task.settings.dpi / dpi
-                img = img.resize((round(img.width * scale), round(img.height * scale)), Image.BICUBIC)
+                img = img.resize((round(img.width * scale), round(img.height * scale)), Image.Resampling.BICUBIC)
                 dpi = task.settings.dpi
         else:
             img = poppler.render_page(Path(task.path), task.page, task.settings.dpi, task.settings.timeout)
@@ -70,7 +70,7 @@ def load_image(task: PageTask) -> tuple[Image.Image, int]:
             raise VnplansError(f"unreadable image: {e}") from e
     if img.mode not in ("L", "RGB"):
         img = img.convert("RGB") if img.mode in ("RGBA", "P", "CMYK") else img.convert("L")
-    if task.kind == "image":
+    if task.kind == InputKind.IMAGE:
         xdpi = img.info.get("dpi", (0, 0))[0]
         dpi = int(xdpi) if xdpi and 70 <= xdpi <= 1200 else dpi
     if max(img.size) > MAX_SIDE:
@@ -137,15 +137,15 @@ def ocr_page(task: PageTask) -> PageResult:
         version = tesseract.version()
         prepared = f" deskewed{prep.skew:+.2f}" if prep.skew else ""
         prepared += f" seals{len(prep.seals)}" if any(m.kind == "seal" for m in prep.seals) else ""
-        if prep.kind == "blank":
+        if prep.kind == PageKind.BLANK:
             return PageResult(task.page, "", (), None, f"tesseract {version} (blank page: not read)",
-                              round(time.monotonic() - t0, 3), "", (f"page {task.page}: blank page",),
-                              used.width, used.height, "blank", found, preview(used))
+                              round(time.monotonic() - t0, 3), "", (str(PageError(task.page, "blank page")),),
+                              used.width, used.height, PageKind.BLANK, found, preview(used))
         words = tesseract.words(used, s.lang, s.psm, s.timeout, dpi)
         engine = f"tesseract {version} {s.lang} psm{s.psm} {dpi}dpi{prepared}"
         warnings: list[str] = []
         conf = _mean_conf(words) or 0
-        if s.retry and prep.kind == "text" and (conf < RETRY_CONF or len(words) < 15):
+        if s.retry and prep.kind == PageKind.TEXT and (conf < RETRY_CONF or len(words) < 15):
             rot = tesseract.osd_rotation(used, min(s.timeout, 30))
             if rot:
                 im, psm, note = used.rotate(-rot, expand=True), s.psm, f" rotated{rot}"
@@ -161,13 +161,14 @@ def ocr_page(task: PageTask) -> PageResult:
                     if rot:  # the marks' boxes were found on the unrotated page
                         found = ()
         if not words:
-            warnings.append(f"page {task.page}: no text found")
+            warnings.append(str(PageError(task.page, "no text found")))
         readings = found + pageread.read(used, dpi, words, task.page)  # handwriting and zones
         return PageResult(task.page, tesseract.lines_text(words), words, _mean_conf(words), engine,
                           round(time.monotonic() - t0, 3), "", tuple(warnings), used.width, used.height,
                           prep.kind, readings, preview(used))
     except VnplansError as e:
-        return PageResult(task.page, "", (), None, "", round(time.monotonic() - t0, 3), str(e))
+        return PageResult(task.page, "", (), None, "", round(time.monotonic() - t0, 3),
+                          str(PageError(task.page, str(e))))
     except Exception as e:  # a worker must report, not die: the batch goes on
         return PageResult(task.page, "", (), None, "", round(time.monotonic() - t0, 3),
-                          f"page {task.page}: {type(e).__name__}: {e}")
+                          str(PageError(task.page, f"{type(e).__name__}: {e}")))

@@ -13,7 +13,6 @@ from PIL import Image
 
 from .errors import InputFileError, MissingDependencyError
 
-
 _PAGE_SIZE = re.compile(r"Page\s+\d+\s+size:\s+([\d.]+)\s+x\s+([\d.]+)\s+pts")
 
 
@@ -56,7 +55,7 @@ def _reason(e: Exception) -> str:
 def page_count(path: Path, timeout: float = 60) -> int:
     _require()
     try:
-        info = pdfinfo_from_path(str(path), timeout=timeout)
+        info = pdfinfo_from_path(str(path), timeout=timeout)  # type: ignore[arg-type]  # seconds, as subprocess takes
     except PDFInfoNotInstalledError as e:
         raise MissingDependencyError("pdfinfo not found: install poppler-utils") from e
     except (PDFPageCountError, PDFSyntaxError, ValueError) as e:
@@ -83,13 +82,13 @@ def render_page(path: Path, page: int, dpi: int = 300, timeout: float = 120) -> 
         dpi = max(10, min(dpi, int(MAX_RENDER_SIDE * 72 / max(size))))
     try:
         imgs = convert_from_path(str(path), dpi=dpi, first_page=page, last_page=page,
-                                 timeout=timeout)
+                                 timeout=timeout)  # type: ignore[arg-type]  # seconds, as subprocess takes
     except subprocess.TimeoutExpired as e:
-        raise InputFileError(f"rendering page {page} timed out after {timeout:.0f} s") from e
+        raise InputFileError(f"rendering timed out after {timeout:.0f} s") from e  # ocr.py names the page
     except Exception as e:  # pdf2image raises a variety of errors for damaged files
         raise InputFileError(_reason(e)) from e
     if not imgs:
-        raise InputFileError(f"page {page} could not be rendered")
+        raise InputFileError("the page could not be rendered")
     return imgs[0]
 
 

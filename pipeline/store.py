@@ -10,11 +10,12 @@ import json
 import sqlite3
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from .errors import OutputError
-from .records import PageResult, PlanRecord, Reading, Word
+from .records import FileStatus, InputKind, PageResult, PlanRecord, Reading, Word
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
@@ -67,9 +68,9 @@ class FileRow:
     size: int
     mtime: float
     sha256: str
-    kind: str
+    kind: InputKind | str  # '' for an entry that could not be visited
     pages: int
-    status: str
+    status: FileStatus
     error: str
     settings: str
 
@@ -118,7 +119,10 @@ class Catalog:
     def file(self, source: str) -> FileRow | None:
         row = self.db.execute("SELECT source,size,mtime,sha256,kind,pages,status,error,settings "
                               "FROM files WHERE source=?", (source,)).fetchone()
-        return FileRow(*row) if row else None
+        if not row:
+            return None
+        f = FileRow(*row)
+        return replace(f, status=FileStatus(f.status), kind=InputKind(f.kind) if f.kind else "")
 
     def upsert_file(self, row: FileRow, run_id: int) -> None:
         self._write("INSERT INTO files(source,size,mtime,sha256,kind,pages,status,error,settings,seen,updated) "
@@ -132,7 +136,7 @@ class Catalog:
     def mark_seen(self, source: str, run_id: int) -> None:
         self._write("UPDATE files SET seen=? WHERE source=?", (run_id, source))
 
-    def set_status(self, source: str, status: str, error: str = "", settings: str = "") -> None:
+    def set_status(self, source: str, status: FileStatus, error: str = "", settings: str = "") -> None:
         self._write("UPDATE files SET status=?, error=?, settings=?, updated=? WHERE source=?",
                     (status, error, settings, time.time(), source))
 
@@ -191,8 +195,8 @@ class Catalog:
                 yield PlanRecord.from_dict(json.loads(rec)), text
 
     def errors(self, sources: set[str] | None = None) -> list[tuple[str, str]]:
-        return [(s, e) for s, e in self.db.execute("SELECT source, error FROM files WHERE status='failed' "
-                                                   "ORDER BY source")
+        return [(s, e) for s, e in self.db.execute("SELECT source, error FROM files WHERE status=? "
+                                                   "ORDER BY source", (FileStatus.FAILED,))
                 if sources is None or s in sources]
 
     # ---------------------------------------------------------------- human review (issue 12)
@@ -272,7 +276,7 @@ class Catalog:
         cur = self.db.execute(f"SELECT r.source, {cols}, json_extract(r.record, '$.quality.ocr_confidence'), "
                               "json_extract(r.record, '$.review'), json_array_length(r.record, '$.warnings') "
                               "FROM records r JOIN files f ON f.source=r.source AND f.sha256=r.sha256 "
-                              "AND f.status='done' ORDER BY r.source")
+                              "AND f.status=? ORDER BY r.source", (FileStatus.DONE,))
         for row in cur:
             if sources is None or row[0] in sources:
                 d = dict(zip(("source",) + keys, row))
@@ -348,8 +352,9 @@ class Catalog:
     # ---------------------------------------------------------------- end search index
 
 
-def file_row(**kw) -> FileRow:
-    base = asdict(FileRow("", 0, 0.0, "", "", 0, "pending", "", ""))
+def file_row(**kw: Any) -> FileRow:
+    """A catalog row: pending and empty but for the fields given."""
+    base = asdict(FileRow("", 0, 0.0, "", "", 0, FileStatus.PENDING, "", ""))
     base.update(kw)
     return FileRow(**base)
 

@@ -22,4 +22,10 @@ def have_tesseract() -> bool:
     return "vie" in out.stdout.split()
 
 
-needs_tesseract = pytest.mark.skipif(not have_tesseract(), reason="tesseract with vie data not installed")
+_skip_without_tesseract = pytest.mark.skipif(not have_tesseract(), reason="tesseract with vie data not installed")
+
+
+def needs_tesseract(test):
+    """A test that runs real Tesseract: marked `ocr` (`pytest -m "not ocr"` leaves them out) and
+    skipped where Tesseract with its Vietnamese data is not installed."""
+    return pytest.mark.ocr(_skip_without_tesseract(test))

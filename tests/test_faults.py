@@ -14,7 +14,7 @@ import pandas as pd
 from conftest import ROOT, SAMPLES, needs_tesseract
 
 from pipeline.batch import Runner, RunOptions
-from pipeline.lexicon import load
+from pipeline.lexicon import LazyLexicon
 
 
 def _inputs(tmp_path: Path) -> Path:
@@ -69,7 +69,7 @@ def test_kill_9_then_rerun_loses_nothing_and_redoes_nothing(tmp_path):
     from pipeline.poppler import page_count
     total = sum(page_count(p) for p in inp.iterdir())
     assert 3 <= len(done) < total, "the kill must land halfway"
-    summary = Runner(inp, out, RunOptions(jobs=2), load()).run()
+    summary = Runner(inp, out, RunOptions(jobs=2), LazyLexicon()).run()
     assert summary.ocr_pages == total - len(done)  # finished pages are not OCR'd again
     plans = pd.read_csv(out / "plans.csv", encoding="utf-8-sig")
     assert sorted(plans["source"]) == sorted(p.name for p in inp.iterdir())  # each exactly once

@@ -1,9 +1,9 @@
 """Page image preparation: page kind, deskew, seal suppression, stamp boxes (imageprep)."""
 import numpy as np
 import pytest
+from conftest import DATA, SAMPLES, needs_tesseract
 from PIL import Image, ImageDraw
 
-from conftest import DATA, SAMPLES, needs_tesseract
 from pipeline import imageprep, tesseract
 from pipeline.ocr import OcrSettings, PageTask, load_image
 

@@ -1,8 +1,7 @@
 """The page work unit: image loading, blank pages, seal readings, text from word boxes."""
-import pytest
+from conftest import DATA, SAMPLES, needs_tesseract
 from PIL import Image
 
-from conftest import DATA, SAMPLES, needs_tesseract
 from pipeline.ocr import OcrSettings, PageTask, load_image, ocr_page
 from pipeline.records import Word
 from pipeline.tesseract import lines_text
