@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -176,8 +177,11 @@ class LocalPool:
         return isinstance(error, BrokenProcessPool)
 
     def rebuild(self) -> None:
+        """New workers; the broken pool's survivors are killed (their pages are sent again): left
+        alone, one may wait forever on a queue the dead worker held, and Python 3.11's executor
+        thread spins until it is gone, holding up the interpreter's exit."""
         log.warning("a worker process died: starting new workers")
-        self.pool.shutdown(wait=False, cancel_futures=True)
+        self._kill(self.pool)
         self.pool = self._new()
 
     def wait_any(self, futures: Iterable[Any], timeout: float | None = None) -> tuple[set[Any], set[Any]]:
@@ -189,16 +193,21 @@ class LocalPool:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def terminate(self, futures: Iterable[Any] = ()) -> None:
-        procs = list((getattr(self.pool, "_processes", None) or {}).values())
-        self.pool.shutdown(wait=False, cancel_futures=True)
+        self._kill(self.pool)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    @staticmethod
+    def _kill(pool: ProcessPoolExecutor) -> None:
+        """Shut a pool down now: queued pages cancelled, its workers (and their Tesseract runs) killed."""
+        procs = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
         for p in procs:
             with contextlib.suppress(OSError, ValueError):
                 p.kill()
         for p in procs:
             with contextlib.suppress(OSError, ValueError, AssertionError):
                 p.join(5)
-        self.pool.shutdown(wait=True)
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        pool.shutdown(wait=True)
 
 
 class DaskPool:
@@ -209,6 +218,7 @@ class DaskPool:
             from distributed import Client
         except ImportError as e:
             raise VnplansError("--executor dask needs the 'distributed' package: pip install 'vnplans[dask]'") from e
+        _reachable(scheduler)
         try:
             self.client = Client(scheduler, timeout=15)
         except (OSError, TimeoutError) as e:
@@ -240,6 +250,19 @@ class DaskPool:
         with contextlib.suppress(Exception):
             self.client.cancel(list(futures))
         self.client.close()
+
+
+def _reachable(scheduler: str, timeout: float = 5.0) -> None:
+    """A tcp:// scheduler address that refuses connections fails at once (the Dask client would
+    retry for its whole timeout); other addresses are left to the client."""
+    from urllib.parse import urlsplit
+    u = urlsplit(scheduler)
+    if u.scheme != "tcp" or not u.hostname or not u.port:
+        return
+    try:
+        socket.create_connection((u.hostname, u.port), timeout=timeout).close()
+    except OSError as e:
+        raise MissingDependencyError(f"cannot reach Dask scheduler {scheduler}: {e.strerror or e}") from e
 
 
 def open_pool(executor: str, jobs: int, scheduler: str = "") -> Pool:

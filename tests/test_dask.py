@@ -14,7 +14,7 @@ distributed = pytest.importorskip("distributed")
 def test_dask_matches_local(tmp_path):
     inp = tmp_path / "in"
     inp.mkdir()
-    shutil.copy(SAMPLES / "scans" / "level1" / "004_63baf3d53428361f.pdf", inp / "scan.pdf")
+    shutil.copy(SAMPLES / "scans" / "level3" / "004_63baf3d53428361f.pdf", inp / "scan.pdf")
     shutil.copy(SAMPLES / "text" / "003_8bbb748eb2a26e53.txt", inp / "plan.txt")
     assert main(["run", str(inp), "-o", str(tmp_path / "local"), "-q", "--jobs", "2"]) == ExitCode.ok
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1",
@@ -30,8 +30,8 @@ def test_dask_matches_local(tmp_path):
 def test_unreachable_scheduler_is_a_clear_error(tmp_path, capsys):
     inp = tmp_path / "in"
     inp.mkdir()
-    shutil.copy(SAMPLES / "scans" / "level1" / "004_63baf3d53428361f.pdf", inp / "scan.pdf")
+    shutil.copy(SAMPLES / "scans" / "level3" / "004_63baf3d53428361f.pdf", inp / "scan.pdf")
     code = main(["run", str(inp), "-o", str(tmp_path / "o"), "-q", "--executor", "dask",
                  "--scheduler", "tcp://127.0.0.1:9"])
-    assert code != ExitCode.ok
-    assert "Dask scheduler" in capsys.readouterr().err
+    assert code == ExitCode.missing_dependency
+    assert "cannot reach Dask scheduler tcp://127.0.0.1:9" in capsys.readouterr().err

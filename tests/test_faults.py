@@ -18,16 +18,18 @@ from pipeline.lexicon import LazyLexicon
 
 
 def _inputs(tmp_path: Path) -> Path:
+    """Two short scans (2 + 2 pages, the smallest renders): enough to be killed halfway."""
     inp = tmp_path / "in"
     inp.mkdir()
-    for pdf in sorted((SAMPLES / "scans" / "level1").glob("*.pdf")):
-        shutil.copy(pdf, inp / pdf.name)
+    for name in ("003_8bbb748eb2a26e53.pdf", "004_63baf3d53428361f.pdf"):
+        shutil.copy(SAMPLES / "scans" / "level3" / name, inp / name)
     return inp
 
 
-def _start(inp: Path, out: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "pipeline", "run", str(inp), "-o", str(out), "-q", "--jobs", "2"],
-                            cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def _start(inp: Path, out: Path, *extra: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "pipeline", "run", str(inp), "-o", str(out), "-q", "--jobs", "2",
+                             *extra], cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
 
 
 def _pages_done(out: Path) -> set[tuple[str, int]]:
@@ -61,14 +63,14 @@ def test_kill_9_then_rerun_loses_nothing_and_redoes_nothing(tmp_path):
     inp, out = _inputs(tmp_path), tmp_path / "out"
     proc = _start(inp, out)
     deadline = time.time() + 120
-    while len(_pages_done(out)) < 3 and time.time() < deadline and proc.poll() is None:
+    while not _pages_done(out) and time.time() < deadline and proc.poll() is None:
         time.sleep(0.2)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     done = _pages_done(out)
     from pipeline.poppler import page_count
     total = sum(page_count(p) for p in inp.iterdir())
-    assert 3 <= len(done) < total, "the kill must land halfway"
+    assert 1 <= len(done) < total, "the kill must land halfway"
     summary = Runner(inp, out, RunOptions(jobs=2), LazyLexicon()).run()
     assert summary.ocr_pages == total - len(done)  # finished pages are not OCR'd again
     plans = pd.read_csv(out / "plans.csv", encoding="utf-8-sig")
@@ -79,7 +81,8 @@ def test_kill_9_then_rerun_loses_nothing_and_redoes_nothing(tmp_path):
 @needs_tesseract
 def test_worker_killed_mid_page_is_retried(tmp_path):
     inp, out = _inputs(tmp_path), tmp_path / "out"
-    proc = _start(inp, out)
+    log = tmp_path / "run.log"
+    proc = _start(inp, out, "--log-file", str(log))
     deadline = time.time() + 60
     workers: list[int] = []
     while time.time() < deadline and proc.poll() is None:
@@ -91,7 +94,10 @@ def test_worker_killed_mid_page_is_retried(tmp_path):
     os.kill(workers[0], signal.SIGKILL)
     assert proc.wait(timeout=300) == 0
     plans = pd.read_csv(out / "plans.csv", encoding="utf-8-sig")
-    assert len(plans) == 4 and pd.read_csv(out / "errors.csv").empty
+    assert len(plans) == 2 and pd.read_csv(out / "errors.csv").empty
+    logged = log.read_text(encoding="utf-8")
+    assert "worker died (BrokenProcessPool); retry 1 of 2" in logged, logged  # the log says what and why
+    assert "a worker process died: starting new workers" in logged
 
 
 def _mount_tiny(path: Path, size: str) -> bool:
