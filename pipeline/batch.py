@@ -252,6 +252,9 @@ class Runner:
                 cat.finish_run(run_id)
         finally:
             cat.close()
+        log.info("run %s: %d done, %d already done, %d failed; %d pages OCR'd in %.1f s",
+                 "stopped" if self.stopped else "finished", self.stats["ok"], self.stats["skipped"],
+                 self.stats["failed"], self.stats["ocr_pages"], time.monotonic() - t0)
         confs = self.confs
         return Summary(len(files) + len(problems), self.stats["ok"], self.stats["failed"], self.stats["skipped"],
                        self.stats["pages"], self.stats["ocr_pages"], round(time.monotonic() - t0, 2),

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
 import shutil
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -107,24 +109,34 @@ def _signal_name(signum: int) -> str:
         return f"signal {signum}"
 
 
-def _logging(verbose: int, log_file: str | None, quiet: bool = False) -> None:
-    """The batch's log (retries and why, pages given up, worker restarts, stops): warnings on
-    stderr (errors only with -q), `-v` info, `-vv` debug; `--log-file` gets info and up (debug with -vv)."""
-    root = logging.getLogger("pipeline")
-    root.setLevel(logging.DEBUG if verbose >= 2 else logging.INFO)
-    root.propagate = False
-    for h in list(root.handlers):
-        root.removeHandler(h)
-        h.close()
+@contextlib.contextmanager
+def _run_log(verbose: int, log_file: str | None, quiet: bool = False) -> Iterator[None]:
+    """The batch's log while the block runs (retries and why, pages given up, worker restarts,
+    stops): warnings on stderr (errors only with -q), `-v` info, `-vv` debug; `--log-file`
+    appends info and up (debug with -vv). The handlers are removed afterwards."""
+    log = logging.getLogger("pipeline")
+    saved = log.level, log.propagate
+    log.setLevel(logging.DEBUG if verbose >= 2 else logging.INFO)
+    log.propagate = False
     err = logging.StreamHandler(sys.stderr)
     err.setLevel(logging.DEBUG if verbose >= 2 else logging.INFO if verbose else
                  logging.ERROR if quiet else logging.WARNING)
     err.setFormatter(logging.Formatter("vnplans: %(message)s"))
-    root.addHandler(err)
+    handlers: list[logging.Handler] = [err]
     if log_file:
         f = logging.FileHandler(log_file, encoding="utf-8")
         f.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        root.addHandler(f)
+        handlers.append(f)
+    for h in handlers:
+        log.addHandler(h)
+    try:
+        yield
+    finally:
+        for h in handlers:
+            log.removeHandler(h)
+            h.close()
+        log.setLevel(saved[0])
+        log.propagate = saved[1]
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -164,7 +176,6 @@ def cmd_run(args: argparse.Namespace) -> int:
         except OSError as e:
             _err(f"cannot write the log file {args.log_file}: {e.strerror or e}")
             return ExitCode.bad_args
-    _logging(args.verbose, args.log_file, args.quiet)
     from .lexicon import LazyLexicon
     lexicon = None if args.no_restore else LazyLexicon(Path(args.dict_dir) if args.dict_dir else None)
     bar = _Bar(enabled=not args.quiet and sys.stderr.isatty())
@@ -176,7 +187,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return ExitCode.bad_args
     runner = Runner(inp, Path(args.output), opts, lexicon, bar, user_dict=user_dict, report=not args.no_report)
     try:
-        with stop_on_signals(runner):
+        with _run_log(args.verbose, args.log_file, args.quiet), stop_on_signals(runner):
             s = runner.run()
     except KeyboardInterrupt:  # a second signal: stopped at once, exports not rewritten
         bar.close()

@@ -279,8 +279,10 @@ def test_file_time_limit_gives_up_the_rest(tmp_path):
     shutil.copy(SAMPLES / "scans" / "level3" / "000_e6dfd4b9c1bcb2e4.pdf", inp / "long.pdf")  # 3 pages
     shutil.copy(GOOD, inp / "good.txt")
     out = tmp_path / "out"
-    code = main(["run", str(inp), "-o", str(out), "-q", "--jobs", "1", "--file-timeout", "1"])
+    log = tmp_path / "run.log"
+    code = main(["run", str(inp), "-o", str(out), "-q", "--jobs", "1", "--file-timeout", "1", "--log-file", str(log)])
     assert code == ExitCode.ok
+    assert "long.pdf: file time limit (1 s) reached: " in log.read_text(encoding="utf-8")
     rec = next(json.loads(ln) for ln in (out / "plans.jsonl").read_text(encoding="utf-8").splitlines()
                if json.loads(ln)["source"] == "long.pdf")
     assert any("file time limit" in w for w in rec["warnings"])

@@ -139,3 +139,22 @@ def test_damaged_dictionaries_stop_the_run_with_one_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == ExitCode.missing_dependency
     assert "damaged" in err and "Traceback" not in err and err.count("\n") <= 1
+
+
+def test_verbose_and_log_file_say_what_the_run_did(text_batch, tmp_path, capsys):
+    """-v logs the run on stderr, --log-file appends it to a file; without them stderr stays as it was."""
+    out, log = tmp_path / "out", tmp_path / "logs" / "run.log"
+    log.parent.mkdir()
+    assert main(["run", str(text_batch), "-o", str(out), "-q"]) == ExitCode.some_inputs_failed
+    assert "inputs in" not in capsys.readouterr().err
+    (out / "catalog.sqlite").unlink()
+    assert main(["run", str(text_batch), "-o", str(out), "-q", "-v", "--log-file", str(log)]) == \
+        ExitCode.some_inputs_failed
+    err = capsys.readouterr().err
+    logged = log.read_text(encoding="utf-8")
+    for text in ("7 inputs in", "empty.txt failed: empty file", "run finished: 5 done, 0 already done, 2 failed"):
+        assert text in err and text in logged
+    assert " INFO pipeline.batch: " in logged
+    assert main(["run", str(text_batch), "-o", str(out), "-q", "--log-file", str(tmp_path / "no" / "x.log")]) == \
+        ExitCode.bad_args
+    assert "cannot write the log file" in capsys.readouterr().err
