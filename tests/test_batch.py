@@ -90,12 +90,14 @@ def test_scanned_pdf_end_to_end(tmp_path):
 
 
 @needs_tesseract
-def test_text_layer_pdf_skips_ocr(tmp_path):
+def test_text_layer_pdf_skips_ocr(tmp_path, capsys):
     inp = tmp_path / "in"
     inp.mkdir()
     shutil.copy(SAMPLES / "textlayer" / "004_63baf3d53428361f.pdf", inp / "searchable.pdf")
     out = tmp_path / "out"
-    assert main(["run", str(inp), "-o", str(out), "-q"]) == ExitCode.ok
+    # no report: its page views of a text-layer PDF are rendered (8 s here); tests/test_report.py covers it
+    assert main(["run", str(inp), "-o", str(out), "-q", "--no-report", "-v"]) == ExitCode.ok
+    assert "run finished: 1 done, 0 already done, 0 failed; 0 pages OCR'd" in capsys.readouterr().err
     rec = _records(out)["searchable.pdf"]
     assert rec["text_source"] == "text-layer" and rec["signer_name"] == "Nguyễn Hữu Phúc"
 

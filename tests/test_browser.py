@@ -42,7 +42,7 @@ def out(tmp_path_factory):
     shutil.copy(seed, inp / seed.name)
     (inp / BAD_NAME).write_text(seed.read_text(encoding="utf-8") + "\n\n" + INJECT + "\n", encoding="utf-8")
     if have_tesseract():  # a scan, so that fields have page crops
-        scan = min((SAMPLES / "scans" / "level1").glob("*.pdf"), key=lambda p: p.stat().st_size)
+        scan = min((SAMPLES / "scans" / "level3").glob("*.pdf"), key=lambda p: p.stat().st_size)
         shutil.copy(scan, inp / "scan.pdf")
     o = tmp / "out"
     assert main(["run", str(inp), "-o", str(o), "-q", "--jobs", "1"]) == ExitCode.ok
