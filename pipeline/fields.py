@@ -136,6 +136,9 @@ def match_place(name: str, gaz: Gazetteer) -> str:
 
 # ---------------------------------------------------------------- issuer
 
+LOCAL_BODIES = ("Sở", "Phòng", "Chi cục", "Văn phòng", "Ban", "Trung tâm", "Đảng ủy", "Công an")
+# bodies that belong to a province, district or commune: named without one, the issuer is unknown
+
 _UBND = regex.compile(r"^(?:ỦY|UỶ|UY|ÚY|ỦỶ)\s*BAN\s*NH[ÂA]N\s*D[ÂAẪ]N\b\s*(.*)$")
 _HDND_FULL = regex.compile(r"^H[ỘO]I\s*Đ[ỒO]NG\s*NH[ÂA]N\s*D[ÂA]N\b\s*(.*)$")
 _HDND = regex.compile(r"^(?:HỘI\s+ĐỒNG\s+NHÂN\s+DÂN|HĐND|UBND)\s+(.*)$")
@@ -194,8 +197,8 @@ def rule_issuer(lines: list[str], gaz: Gazetteer, unit: Callable[[str], str] | N
             return f"Văn phòng {head} {level} {place}", level, place
         return f"{org_case(lower, body)} {level} {place}", level, place
     body = body_kind(joined, gaz)
-    if body and not (m or _HDND.match(joined)):  # a council or committee names its unit: no unit, no issuer
-        return org_case(joined, body), "", ""
+    if body and not (m or _HDND.match(joined)) and body not in LOCAL_BODIES:
+        return org_case(joined, body), "", ""  # a council, committee or department names its unit
     return "", "", ""
 
 
@@ -216,6 +219,13 @@ _SYMBOL = regex.compile(r"^((?:\d{4}/)?[\p{Lu}Đ][\p{L}\d]*(?:\s*[-–.]\s*[\p{L
 
 
 _BARE_SYMBOL = regex.compile(r"^\W*[Ss]\S{0,2}\s*[:;.,]\s*(?P<sym>[\p{Lu}Đ][\p{L}]{0,4}\s*-\s*[\p{Lu}Đ][\p{L}\d]*)")
+
+
+def is_blank_slot(text: str) -> bool:
+    """'Số: /QĐ-UBND', 'Số: ……/QĐ-UBND', 'Số: _/QĐ-UBND' yes (a draft's blank); 'Số: 12/…',
+    'Số: # /…' (ink OCR could not read) no."""
+    m = _SO.match(text.strip())
+    return bool(m) and not regex.sub(r"[\s_.…·:,-]", "", m.group("num"))
 
 
 def rule_number_symbol(text: str) -> tuple[str, str, bool]:
@@ -487,6 +497,8 @@ def read_fields(lay: DocLayout, fix: Fix, gaz: Gazetteer, known: Callable[[str],
         digits = [w.conf for w in so.words if regex.search(r"\d", w.text)]
         out["number"] = replace(_val("number", number, [so], reason),
                                 confidence=min(digits) if number and digits else so.conf)
+        if is_blank_slot(so.text):  # a draft's 'Số: ……/QĐ-UBND': nothing to read, nothing to review
+            out["_number_blank"] = Value("_number_blank", True)
         sym_reason = "" if symbol else Reason.MISSING.value
         if symbol and not symbol_parts_ok(str(symbol)):
             symbol, sym_reason = "", Reason.LOW_CONFIDENCE.value
