@@ -39,13 +39,13 @@ _MD_QUOTE = regex.compile(r"(?m)^[ \t]*>[ \t]?")
 
 
 _LOOKALIKES = str.maketrans({"\u00d0": "Đ", "\u0189": "Đ", "\u00d1": "Đ", "\u00f0": "đ", "\u2010": "-", "\u2011": "-",
-                             "\u00ad": ""})
+                             "\u00ad": "", "\u00a1": "i"})
 
 
 @fixer
 def fix_lookalikes(text: str) -> str:
     """Characters Vietnamese never uses that OCR writes for its own: 'Ð' (eth) or 'Ñ' for 'Đ' (an eth
-    beside a 'Đ' is the same letter read twice: 'QĐÐ' -> 'QĐ'), odd hyphens."""
+    beside a 'Đ' is the same letter read twice: 'QĐÐ' -> 'QĐ'), '¡' for 'i' ('điểm ¡'), odd hyphens."""
     return regex.sub(r"ĐÐ|ÐĐ", "Đ", text).translate(_LOOKALIKES)
 
 

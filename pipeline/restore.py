@@ -61,7 +61,12 @@ _PERSON_TITLE = regex.compile(r"(?:\b(?:[Ôô]ng|[Bb]à|[Đđ]ồng chí|[Aa]nh|
 _TITLE_WORDS = ("ông", "bà", "anh", "chị")
 _NAME_END = regex.compile(r"^\s*(?:$|[,;:.()\-–])")
 _LIST_MARKER = regex.compile(r"^\(?\p{Ll}[).]$")  # 'a)', 'b.'
+# a point's marker OCR read as a sign or a letter Vietnamese lists skip ('©)', 'ø)', 'j)' for 'g)')
+_ODD_MARKER = regex.compile(r"^\(?([^\s\p{N}\p{Lu}()])\)$")
+LIST_LETTERS = "abcdđeghiklmnopqrstuvxy"  # the points of a Decree 30/2020 list: a) b) ... đ) e) g)
+MARKER_WINDOW = 12  # lines within which the next point of a list follows the last one
 _MIXED_CASE = regex.compile(r"^\p{Lu}{2,}\p{Ll}+$")  # 'TTg'
+_CASE_SLIP = regex.compile(r"^\p{L}\p{Ll}+\p{Lu}")  # a capital after small letters: 'giỜ', 'ViỆt' (OCR)
 _CODE = regex.compile(r"^\p{N}{2,}\p{L}{1,2}$")  # '42a', '15bis' would need 3 letters
 # a number OCR glued to the next or previous word ('26tháng', 'năm2025'): split, never deleted
 _GLUED_NUM_FIRST = regex.compile(r"^([0-9]{1,4})(\p{L}{2,})$")
@@ -78,6 +83,7 @@ FIXED = "\x00"   # prefix of a context-only token in a run
 # ('TINH QUANG NGAI' in all nine real scans): a lost mark on a capital costs at most this
 UPPER_MARK_LOST = 7.0
 MARK_UNSEEN = 11.0    # a mark confusion never seen in the training renders
+MARK_WEIGHT = 1.0     # weight of the learned mark channel against the language model
 NAME_MAX_COST = 14.0  # a name syllable further than this from what OCR wrote is not its reading
 
 
@@ -240,8 +246,8 @@ class Restorer:
             span = {words[0][0]: words[0][1] if lows[0] in sur else self._nearest_name(words[0][1], sur)}
             for (at, w), low in zip(words[1:], lows[1:]):
                 span[at] = w if low in given or low in valid else self._nearest_name(w, given) if sure else None
-            if sure and None in span.values():
-                continue  # not every word is (one misread away from) a name: 'Đường Bạch Đằng'
+            if None in span.values():
+                continue  # not every word is (one misread away from) a name: 'Đường Bạch Đằng', 'Tống Bí thư'
             out.update((at, w) for at, w in span.items() if w is not None)
         return out
 
@@ -358,7 +364,7 @@ class Restorer:
                     if shape(c) != shape(norm):
                         cost += costs.mark_change
                 elif lex.marks:  # learned per vowel from degraded training scans: ê for ế, ằ for ầ
-                    cost = self.mark_cost(norm, c, case)
+                    cost = MARK_WEIGHT * self.mark_cost(norm, c, case)
                 else:
                     cost = lex.tones.get((case, seen, tone_name(c)), costs.mark_change)
                     if shape(c) != shape(norm):
@@ -563,6 +569,7 @@ class _Tokeniser:
         self.runs: list[tuple[int, Run]] = []  # (line index, run)
         self.conf_at: dict[int, list[tuple[int, int, float]]] = {}  # line -> (chunk start, end, OCR confidence)
         self.last_marker = ""  # the letter of the last list marker ('a)', 'b.') seen
+        self.marker_line = -MARKER_WINDOW  # and its line
         self.li = 0
         self.run: Run = []
 
@@ -588,6 +595,8 @@ class _Tokeniser:
                 continue
             if chunk_conf:
                 self.conf_at.setdefault(li, []).append((m.start(), m.end(), chunk_conf[m.start()]))
+            if not plain and not line[:m.start()].strip() and self._odd_marker(m.start(), chunk):
+                continue
             list_marker = not plain and _LIST_MARKER.match(chunk) is not None
             if list_marker:
                 self._list_marker(m.start(), chunk)
@@ -635,7 +644,21 @@ class _Tokeniser:
             at += chunk.index("d")
             self.edits.add(self.li, at, at + 1, "đ", Correction(self.li + 1, at + 1, "d", "đ", Why.DIACRITICS, 0.0))
             letter = "đ"
-        self.last_marker = letter
+        self.last_marker, self.marker_line = letter, self.li
+
+    def _odd_marker(self, at: int, chunk: str) -> bool:
+        """A line's first chunk that stands where the next point of a list is due but is no
+        list letter ('©)', 'ø)' after 'e)'): the due letter written, True. Digits stay."""
+        m = _ODD_MARKER.match(chunk)
+        due = LIST_LETTERS.find(self.last_marker) + 1
+        if (not m or m.group(1) in LIST_LETTERS or not 0 < due < len(LIST_LETTERS)
+                or self.li - self.marker_line > MARKER_WINDOW):
+            return False
+        letter, s = LIST_LETTERS[due], at + m.start(1)
+        self.edits.add(self.li, s, s + 1, letter, Correction(self.li + 1, s + 1, m.group(1), letter, Why.OCR_CONFUSION, 0.0))
+        self.flush()
+        self.last_marker, self.marker_line = letter, self.li
+        return True
 
     def _word(self, s: int, e: int, w: str, plain: bool, list_marker: bool, names: dict[int, str]) -> None:
         """One letter/digit run of a chunk: a word to decode, or context with its edit made."""
@@ -725,7 +748,7 @@ def _account(r: Restorer, runs: list[tuple[int, Run]], decoded: list[Decoded], e
             tokens += 1
             if cand in syllables:
                 known += 1
-            if tag == Tag.KEEP or (keep_style and cand == orig.lower()):
+            if tag == Tag.KEEP or (keep_style and cand == orig.lower() and not _CASE_SLIP.match(orig)):
                 continue
             new = case_like(orig, cand)
             old = _tone_old(new)

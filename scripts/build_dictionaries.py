@@ -154,7 +154,7 @@ def place_rows(corpus: Path) -> list[tuple[str, str, str]]:
     return sorted(rows)
 
 
-def person_rows(path: Path, corpus: Path, hold_out: int) -> list[tuple[str, str, int]]:
+def person_rows(path: Path, corpus: Path, hold_out: int, also: frozenset[int] = frozenset()) -> list[tuple[str, str, int]]:
     """(role, lowercase name syllable, rank) of surnames and given/middle names: the hand-written
     list in its order, then syllables of person names in the corpus ('Ông Trần Thanh Mẫn', a
     signature line) after it, commonest first."""
@@ -174,7 +174,7 @@ def person_rows(path: Path, corpus: Path, hold_out: int) -> list[tuple[str, str,
                        + r")(?:\s\p{Lu}\p{Ll}+){1,3})(?=\s*$|\s*[,;.()])", regex.M)
     seen: collections.Counter = collections.Counter()
     for i, text in enumerate(corpus_texts(corpus)):
-        if hold_out and i % hold_out == 0:
+        if (hold_out and i % hold_out == 0) or i in also:
             continue
         for m in rx.finditer(tone_new(unicodedata.normalize("NFC", text))):
             words = m.group(1).lower().split()
@@ -211,6 +211,8 @@ def main() -> None:
     ap.add_argument("--out", default=str(ROOT / "dictionaries"))
     ap.add_argument("--hold-out", type=int, default=0, metavar="K",
                     help="leave every K-th corpus document out (for bench/heldout_bench.py)")
+    ap.add_argument("--hold-out-docs", default="", metavar="I,J,...",
+                    help="corpus document indexes left out as well (to tune on training scans of them)")
     ap.add_argument("--min-trigram", type=int, default=MIN_TRIGRAM)
     ap.add_argument("--prune", type=float, default=PRUNE_GAIN)
     a = ap.parse_args()
@@ -220,8 +222,9 @@ def main() -> None:
     acr = collections.Counter()
     runs: list[tuple[list[str], int]] = []  # (tokens of one punctuation-free run, weight)
     docs = 0
+    also = frozenset(int(x) for x in a.hold_out_docs.split(",") if x.strip())
     for i, text in enumerate(corpus_texts(corpus)):
-        if a.hold_out and i % a.hold_out == 0:
+        if (a.hold_out and i % a.hold_out == 0) or i in also:
             continue
         docs += 1
         for tok in regex.findall(r"\b[\p{Lu}Đ]{2,8}\b", text):
@@ -305,7 +308,7 @@ def main() -> None:
         for a1, b1 in zip(toks, toks[1:]):
             name_pairs[(a1, b1)] += 1
     write_tsv(out / "name_bigrams.tsv", ["w1", "w2", "count"], sorted((a1, b1, c) for (a1, b1), c in name_pairs.items()))
-    n_pers = write_tsv(out / "persons.tsv", ["role", "name", "rank"], person_rows(lists / "person_names.txt", corpus, a.hold_out))
+    n_pers = write_tsv(out / "persons.tsv", ["role", "name", "rank"], person_rows(lists / "person_names.txt", corpus, a.hold_out, also))
     n_w = write_tsv(out / "words.tsv", ["word", "count"], sorted(words))
     print(f"{docs} documents: {n_syl} syllables, {n_bi} bigrams, {n_tri} trigrams, {n_acr} acronyms, "
           f"{n_pl} places, {n_w} words, {n_pers} person-name syllables -> {out}")

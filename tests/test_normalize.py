@@ -78,3 +78,4 @@ def test_clean_text_does_not_change(text):
 
 def test_lookalike_eth():
     assert normalize("Quyết định số 36/QĐÐ-UBND; ÐẢNG ỦY; UBÑND\n") == "Quyết định số 36/QĐ-UBND; ĐẢNG ỦY; UBĐND\n"
+    assert normalize("theo điểm ¡ khoản 1\n") == "theo điểm i khoản 1\n"

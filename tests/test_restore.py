@@ -144,6 +144,13 @@ def test_digit_for_vowel_in_ocr_without_vietnamese_data(lexicon):
     assert out == "Tổ chức Hội nghị tại phòng A1 nhà B2"
 
 
+def test_list_points_and_case_slips(lexicon):
+    """A point's marker OCR read as a sign is the letter the list is due ('©)' after 'b)'), a
+    digit stays; a capital OCR put after small letters ('giỜ') is made small; 'mA' stays."""
+    out = restore("a) Cơ quan;\nb) Tổ chức;\n©) Cá nhân;\n8) Hộ;\nlúc 8 giỜ sáng, đo 5 mA", lexicon).text
+    assert out == "a) Cơ quan;\nb) Tổ chức;\nc) Cá nhân;\n8) Hộ;\nlúc 8 giờ sáng, đo 5 mA"
+
+
 def test_horn_as_apostrophe_in_ocr_without_vietnamese_data(lexicon):
     """Tesseract eng writes 'ư' as "u'" and 'ơ' as '@', and capitals it misread ('HOi') are words."""
     out = restore("Chu tich UBND phu@ng chi dao thu'c hien HOi nghi cua ngu@i dan", lexicon, mode="noisy").text
