@@ -294,23 +294,36 @@ class Restorer:
         n = sum(w for _, _, w in self.lex.doubt)
         return sum(sh * w for _, sh, w in self.lex.doubt) / n if n else 1.0
 
-    def margin(self, run: Run, best: Decoded, i: int, mode: Mode, extra: float = 0.0) -> float:
+    def margin(self, run: Run, best: Decoded, i: int, mode: Mode, extra: float = 0.0,
+               ids: list[int] | None = None) -> float:
         """Nats by which the chosen reading of word i beat keeping it as written, in the
-        trigrams that include it, channel costs included: how sure the change is."""
+        trigrams that include it, channel costs included: how sure the change is. `ids`: the
+        run's token ids as `run_ids` gives them (computed here if not given)."""
         lex = self.lex
-        ids = [lex.ids["<s>"], lex.ids["<s>"]] + [lex.id(item[0]) for item in best] + [lex.ids["</s>"]]
+        if ids is None:
+            ids = self.run_ids(best)
         j = i + 2
         word = run[i][2]
         assert word is not None  # a slot with a word to decode
         w = word.lower()
         keep = tone_new(w)
-        cands = {c: cost for c, cost, _ in self.candidates(w, mode)}
+        cands = {item[0]: cost for _, cost, item in self.scored(w, mode)}
         keep_cost = cands.get(keep, mode_costs(mode).keep_unknown if keep not in lex.syllables else 0.0)
+        n, logp = len(ids), lex.logp
 
         def local(tok: int) -> float:
-            seq = ids[:j] + [tok] + ids[j + 1:]
-            return sum(lex.logp(seq[k - 2], seq[k - 1], seq[k]) for k in range(j, min(j + 3, len(seq))))
+            total = logp(ids[j - 2], ids[j - 1], tok)
+            if j + 1 < n:
+                total += logp(ids[j - 1], tok, ids[j + 1])
+                if j + 2 < n:
+                    total += logp(tok, ids[j + 1], ids[j + 2])
+            return total
         return (local(ids[j]) - best[i][1] - extra) - (local(lex.id(keep)) - keep_cost)
+
+    def run_ids(self, best: Decoded) -> list[int]:
+        """Token ids of a decoded run between its sentence marks (for `margin`)."""
+        lex = self.lex
+        return [lex.ids["<s>"], lex.ids["<s>"]] + [lex.id(item[0]) for item in best] + [lex.ids["</s>"]]
 
     # ------------------------------------------------------------ channel
     def edit_cost(self, obs: str, cand_fold: str, costs: Costs) -> float:
@@ -742,6 +755,7 @@ def _account(r: Restorer, runs: list[tuple[int, Run]], decoded: list[Decoded], e
     tokens = known = 0
     keep_style = tone_style == ToneStyle.KEEP
     for (li, run), best, ex in zip(runs, decoded, extras):
+        ids: list[int] | None = None  # the run's token ids, made for its first change
         for i, ((s, e, orig, _), (cand, cost, tag)) in enumerate(zip(run, best)):
             if orig is None:
                 continue
@@ -758,7 +772,8 @@ def _account(r: Restorer, runs: list[tuple[int, Run]], decoded: list[Decoded], e
             if keep_style and old == _tone_old(orig):
                 continue  # only the tone placement differs: keep it as written
             if new != orig:
-                margin = r.margin(run, best, i, mode, ex[i] if ex else 0.0)
+                ids = ids or r.run_ids(best)
+                margin = r.margin(run, best, i, mode, ex[i] if ex else 0.0, ids)
                 why = Why(tag) if tag else Why.DIACRITICS  # the word as written, its tone moved
                 edits.add(li, s, e, new, Correction(li + 1, s + 1, orig, new, why, round(cost, 2),
                                                     round(margin, 2), word_conf.get((li, s))))
