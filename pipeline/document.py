@@ -75,9 +75,14 @@ def _number_and_date(vals: dict[str, fields.Value], by: dict[str, Reading], sign
     if "number" in vals:
         v = vals["number"]
         r = _on_row(by.get("number"), v.box)
-        if v.value and (v.confidence or 0) >= TYPED_CONF:
-            number, why = str(v.value), ""  # typed digits Tesseract is sure of: the digit reader does not overrule them
-        elif v.value and (v.confidence or 0) >= 60 and r is not None and r.text != v.value:
+        printed = str(v.value)
+        if "_number_blank" in vals:
+            number, why, r = "", "", None  # a draft's blank slot: whatever a reader saw there is not a number
+        elif printed and (v.confidence or 0) >= TYPED_CONF:
+            number, why = printed, ""  # typed digits Tesseract is sure of: the digit reader does not overrule them
+        elif printed and r is not None and _one_extra(r.text, printed):
+            number, why = printed, Reason.LOW_CONFIDENCE.value  # the reader took the slash or a speck for a digit
+        elif printed and (v.confidence or 0) >= 60 and r is not None and r.text != printed:
             number, why = "", Reason.CONFLICT.value  # two fair readings disagree: a person decides
         else:
             number, why = numberdate.decide_number(str(v.value), r)
@@ -102,6 +107,11 @@ def _under_seal(v: fields.Value, seals: tuple[tuple[int, tuple[int, int, int, in
         return False
     x0, y0, x1, y1 = v.box
     return any(p == v.page and min(x1, b[2]) > max(x0, b[0]) and min(y1, b[3]) > max(y0, b[1]) for p, b in seals)
+
+
+def _one_extra(read: str, printed: str) -> bool:
+    """'15871' read where Tesseract printed '1587': one character more at either end."""
+    return len(read) == len(printed) + 1 and (read.startswith(printed) or read.endswith(printed))
 
 
 def _on_row(r: Reading | None, box: tuple[int, int, int, int] | None) -> Reading | None:

@@ -374,6 +374,15 @@ def match_position(line: str, gaz: Gazetteer, principal: str = "") -> str:
     return ""
 
 
+SEAL_NAME_CONF = 95.0  # a name read under a seal with less confidence must be as read, all known given names
+
+
+def _under(seg: Segment, seals: tuple[tuple[int, tuple[int, int, int, int]], ...]) -> bool:
+    """The segment overlaps a seal found on its page."""
+    x0, y0, x1, y1 = seg.box
+    return any(p == seg.page and min(x1, b[2]) > max(x0, b[0]) and min(y1, b[3]) > max(y0, b[1]) for p, b in seals)
+
+
 def sealed_surname(word: str, gaz: Gazetteer) -> str:
     """A surname whose first letter a seal took: 'rhạm' -> 'Phạm', '¡rân' -> 'Trần', 'ạm' -> ''
     (too little left). What is left must be the end of exactly one surname, one letter short."""
@@ -408,9 +417,9 @@ def rule_name(line: str, gaz: Gazetteer, known: Callable[[str], bool], given: Ma
             lw = w.lower()
             if lw in given:
                 continue
-            alts = [g for g in given if g != lw and fold(g) == fold(lw) and len(g) == len(lw)]
-            if len(alts) > 1:  # OCR swaps one tone mark for another more than it invents one
-                alts = [g for g in alts if shape(g) == shape(lw) and bool(tone_count(g)) == bool(tone_count(lw))]
+            # only a tone mark swapped for another (OCR rarely invents one, or changes â to a)
+            alts = [g for g in given if g != lw and fold(g) == fold(lw) and len(g) == len(lw)
+                    and shape(g) == shape(lw) and bool(tone_count(g)) == bool(tone_count(lw))]
             if len(alts) == 1:
                 words[i] = cap_first(alts[0])
     return " ".join(words)
@@ -589,6 +598,11 @@ def _signature_fields(lay: DocLayout, fix: Fix, gaz: Gazetteer, known: Callable[
         if cand:
             name, name_seg = cand, sig[j]
             repaired = cand.split()[0] not in strip_noise(sig_lines[j]).split()[:1]
+            if given and name_seg.conf < SEAL_NAME_CONF and _under(name_seg, lay.seals):
+                # a seal over a doubtful name: only what was read stands (no corrector's guess, 'Hàu' is
+                # not 'Hậu'), and only when every given name is one people have
+                raw = rule_name(name_seg.text, gaz, known, given)
+                name = raw if raw and all(w.lower() in given for w in raw.split()[1:]) else ""
             break
         if is_caps_line(sig_lines[j]):
             break
@@ -597,8 +611,6 @@ def _signature_fields(lay: DocLayout, fix: Fix, gaz: Gazetteer, known: Callable[
     # recipients
     items = rule_recipients(list(lay.get(Zone.RECIPIENTS)))
     if items:
-        texts = _lines([s for _, segs in items for s in segs][:0] or [], fix)  # keep API symmetric
-        del texts
         fixed = fix("\n".join(t for t, _ in items)).split("\n")
         if len(fixed) != len(items):
             fixed = [t for t, _ in items]
