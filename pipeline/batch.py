@@ -244,10 +244,18 @@ class Runner:
             if not self.stopped:
                 self._ocr(cat, docs)
             sources = {f.source for f in files} | {s for s, _ in problems}
-            n = write_all(self.out_dir, cat.records(sources), cat.errors(sources), cat.latest_versions())
-            if self.report and not self.stopped:  # issue 12: the static report, after the exports
-                from .report import write_report
-                write_report(self.out_dir, cat, self.input_dir, sources=sources)
+            digest = cat.exports_fingerprint(sources) + f"; report={int(self.report)}"
+            if digest == cat.meta("exports") and (self.out_dir / "plans.csv").exists() \
+                    and (not self.report or (self.out_dir / "report" / "index.html").exists()):
+                n = self.stats["ok"] + self.stats["skipped"]  # nothing changed: the exports are still right
+                log.info("nothing changed since the last exports: not rewritten")
+            else:
+                n = write_all(self.out_dir, cat.records(sources), cat.errors(sources), cat.latest_versions())
+                if self.report and not self.stopped:  # issue 12: the static report, after the exports
+                    from .report import write_report
+                    write_report(self.out_dir, cat, self.input_dir, sources=sources)
+                if not self.stopped:
+                    cat.set_meta("exports", digest)
             if not self.stopped:  # a stopped run stays unfinished in the catalog's runs table
                 cat.finish_run(run_id)
         finally:

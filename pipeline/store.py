@@ -6,6 +6,7 @@ record. Exports are regenerated from it.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import time
@@ -52,6 +53,10 @@ CREATE TABLE IF NOT EXISTS records (
     settings TEXT,
     record   TEXT,               -- the PlanRecord as JSON
     text     TEXT                -- the corrected full text
+);
+CREATE TABLE IF NOT EXISTS meta (
+    key      TEXT PRIMARY KEY,   -- e.g. 'exports': the digest the last exports were made from
+    value    TEXT
 );
 CREATE TABLE IF NOT EXISTS runs (
     id       INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -114,6 +119,28 @@ class Catalog:
 
     def finish_run(self, run_id: int) -> None:
         self._write("UPDATE runs SET finished=? WHERE id=?", (time.time(), run_id))
+
+    # what the exports were made from
+    def exports_fingerprint(self, sources: set[str]) -> str:
+        """A digest of everything the exports and the report are made from (files, records,
+        human versions): equal digests mean the last exports are still right."""
+        h = hashlib.sha256()
+        for row in self.db.execute("SELECT f.source, f.sha256, f.status, f.error, r.settings, length(r.record), "
+                                   "length(r.text) FROM files f LEFT JOIN records r ON r.source = f.source "
+                                   "ORDER BY f.source"):
+            if row[0] in sources:
+                h.update(repr(row).encode())
+        has_versions = self.db.execute("SELECT 1 FROM sqlite_master WHERE name='versions'").fetchone()
+        if has_versions:
+            h.update(repr(self.db.execute("SELECT count(*), max(id) FROM versions").fetchone()).encode())
+        return h.hexdigest()
+
+    def meta(self, key: str) -> str:
+        row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return str(row[0]) if row else ""
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._write("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
 
     # files
     def file(self, source: str) -> FileRow | None:

@@ -160,3 +160,20 @@ def test_verbose_and_log_file_say_what_the_run_did(text_batch, tmp_path, capsys)
     assert main(["run", str(text_batch), "-o", str(out), "-q", "--log-file", str(tmp_path / "no" / "x.log")]) == \
         ExitCode.bad_args
     assert "cannot write the log file" in capsys.readouterr().err
+
+
+def test_rerun_with_nothing_changed_keeps_the_exports(tmp_path):
+    """A re-run that changes nothing does not rewrite the exports or the report; a human
+    correction or a new input does."""
+    inp = tmp_path / "in"
+    inp.mkdir()
+    shutil.copy(SAMPLES / "text" / "000_e6dfd4b9c1bcb2e4.txt", inp)
+    out = tmp_path / "out"
+    assert main(["run", str(inp), "-o", str(out), "-q"]) == 0
+    first = (out / "plans.csv").stat().st_mtime_ns
+    assert main(["run", str(inp), "-o", str(out), "-q"]) == 0
+    assert (out / "plans.csv").stat().st_mtime_ns == first
+    shutil.copy(SAMPLES / "text" / "001_404d41a3b845fa82.md", inp)
+    assert main(["run", str(inp), "-o", str(out), "-q"]) == 0
+    assert (out / "plans.csv").stat().st_mtime_ns != first
+    assert len(pd.read_csv(out / "plans.csv")) == 2
