@@ -6,8 +6,6 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-import pandas as pd
-
 from .errors import OutputError
 from .records import PlanRecord, Section
 
@@ -74,6 +72,7 @@ class _Table:
 
     def flush(self) -> None:
         if self.rows or self.header:
+            import pandas as pd  # imported when a table is written: a re-run with nothing to write skips it
             df = pd.DataFrame(self.rows, columns=self.columns)
             for c in self.ints:
                 df[c] = df[c].astype("Int64")

@@ -12,11 +12,15 @@ import io
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PIL import Image
 
-from . import imageprep, pageread, poppler, tesseract
+from . import pageread, poppler, tesseract
 from .errors import PageError, VnplansError
+
+if TYPE_CHECKING:  # OpenCV is loaded by the workers that prepare pages, not by a parent that only schedules
+    from . import imageprep
 from .records import InputKind, PageKind, PageResult, Reading, Word
 
 Image.MAX_IMAGE_PIXELS = 100_000_000  # pages of more than twice this are refused as decompression bombs
@@ -83,6 +87,7 @@ def load_image(task: PageTask) -> tuple[Image.Image, int]:
 def prepare_page(task: PageTask) -> tuple[imageprep.Prepared, int]:
     """The page as the OCR worker reads it (kind, deskewed, seals whitened) and its resolution."""
     raw, dpi = load_image(task)
+    from . import imageprep
     return imageprep.prepare(raw, dpi), dpi
 
 
