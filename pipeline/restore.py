@@ -73,8 +73,8 @@ _GLUED_NUM_FIRST = regex.compile(r"^([0-9]{1,4})(\p{L}{2,})$")
 _GLUED_NUM_LAST = regex.compile(r"^(\p{Ll}?\p{L}\p{Ll}+)([0-9]{1,4})$")
 _L_FOR_ONE = regex.compile(r"^(?:l[0-9]{1,3}|[0-9]{1,3}l[0-9]{0,3})$")  # 'l3', '2l': a one read as 'l'
 
-BEAM = 6
-MAX_CANDIDATES = 8
+BEAM = 10  # beam width and candidates per word: tuned on training text (bench: restore_bench.py)
+MAX_CANDIDATES = 12
 CAND_GAP = 3.0    # nats of 0.3 x log prior (i.e. 10 nats of prior) behind the likeliest reading
 PRUNE = 9.0       # nats behind the best state at which a beam state is dropped
 NAME_BONUS = 3.0  # nats for a capitalised pair found in place or person names

@@ -13,7 +13,7 @@ Writes NFC, sorted, TSV files with a header:
   syllables.tsv  syllable, count           acronyms.tsv  acronym, count
   unigrams.tsv   token, count, logp, backoff
   bigrams.tsv    w1, w2, count, logp, backoff   (count >= 2)
-  trigrams.tsv   w1, w2, w3, count, logp        (count >= 3, or logp >= 5 nats above the back-off)
+  trigrams.tsv   w1, w2, w3, count, logp        (count >= 2, or logp >= 1 nat above the back-off)
   places.tsv     level, name, province     words.tsv     word, count (multi-syllable words)
 The language model is interpolated modified Kneser-Ney (Chen & Goodman 1998) estimated on the
 full counts, written in back-off form: logp of a seen n-gram, backoff = log weight of the
@@ -45,8 +45,8 @@ LETTERS = regex.compile(r"^\p{L}+$")
 LEVEL_WORDS = ("xã", "phường", "đặc khu", "tỉnh", "thành phố")
 PHRASE_WEIGHT = 40  # a phrase of local-government wording counts as 40 corpus sentences
 ACRONYM = regex.compile(r"^[\p{Lu}Đ]{2,8}$")
-MIN_BIGRAM, MIN_TRIGRAM = 2, 3  # n-grams seen fewer times are left to the back-off ...
-PRUNE_GAIN = 5.0                # ... unless their log-probability is this much (nats) above it
+MIN_BIGRAM, MIN_TRIGRAM = 2, 2  # n-grams seen fewer times are left to the back-off ...
+PRUNE_GAIN = 1.0                # ... unless their log-probability is this much (nats) above it
 
 
 def corpus_texts(corpus: Path):
