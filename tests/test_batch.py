@@ -42,7 +42,7 @@ def test_text_batch_with_bad_files(text_batch, tmp_path):
     # typed text untouched but for the plan's own typo (tests/data/restore/gold_typos.tsv)
     assert _records(out)["001_404d41a3b845fa82.md"]["quality"]["corrections"] <= 1  # typed text: its own typo kept
     assert regex.search(r"C[ổô]ng thông tin điện tử", (out / "text" / "001_404d41a3b845fa82.md.txt").read_text(encoding="utf-8"))
-    assert _records(out)["003_8bbb748eb2a26e53.txt"]["quality"]["corrections"] == 0
+    assert _records(out)["003_8bbb748eb2a26e53.txt"]["quality"]["corrections"] <= 1  # its 'khen thường' typo
     for name in ("assignments.csv", "participants.csv", "legal_basis.csv", "sections.csv"):
         assert (out / name).exists()
     assert (out / "text" / "000_e6dfd4b9c1bcb2e4.txt.txt").read_text(encoding="utf-8").startswith("Dương Kinh")
