@@ -33,6 +33,17 @@ def _session(sid: int) -> list[psutil.Process]:
     return out
 
 
+def _names(sid: int) -> list[str]:
+    """Names of the session's live processes; one that ends while being looked at is left out."""
+    out = []
+    for p in _session(sid):
+        try:
+            out.append(p.name())
+        except psutil.Error:
+            pass
+    return out
+
+
 def _start(inp: Path, out: Path, quiet: bool = True) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "pipeline", "run", str(inp), "-o", str(out), "--jobs", "2", "--no-retry"]
     env = dict(os.environ, OMP_THREAD_LIMIT="1")
@@ -89,9 +100,8 @@ def test_stopped_run_leaves_no_process_and_resumes(scans, tmp_path, how, sig, gr
     sid = proc.pid
     try:
         # stop while pages are done and Tesseract is reading others
-        _wait_for(lambda: _pages_done(out) >= 1 and any(p.name() == "tesseract" for p in _session(sid)),
+        _wait_for(lambda: _pages_done(out) >= 1 and "tesseract" in _names(sid),
                   180, "a finished page and a running tesseract")
-        assert len([p for p in _session(sid) if p.name() == "tesseract"]) >= 1
         (os.killpg if group else os.kill)(proc.pid, sig)
         t0 = time.monotonic()
         _, err = proc.communicate(timeout=30)
@@ -99,7 +109,10 @@ def test_stopped_run_leaves_no_process_and_resumes(scans, tmp_path, how, sig, gr
         _wait_for(lambda: not _session(sid), 5 - (time.monotonic() - t0), f"every process of the run to end ({how})")
     finally:
         for p in _session(sid):
-            p.kill()
+            try:
+                p.kill()
+            except psutil.Error:
+                pass
     if sig != signal.SIGKILL:  # a clean stop: exports of what is done, no temporary files left
         assert "stopped by" in err and "Traceback" not in err
         assert not list(Path(tempfile.gettempdir()).glob(f"{LocalPool.TMP_PREFIX}{proc.pid}-*"))
