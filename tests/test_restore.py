@@ -74,8 +74,11 @@ _KEEP = regex.compile(r"[^\p{L}\p{M}]")  # everything but letters
 
 def _skeleton(s: str) -> str:
     """What restoring may not change: punctuation, spacing and standalone numbers (a number
-    glued to a word, '26tháng', may be split from it)."""
+    glued to a word, '26tháng', may be split from it; 'l3' may become the 13 it is)."""
     s = regex.sub(r"(?<=\d) (?=\p{L})|(?<=\p{L}) (?=\d)", "", s)
+    # a number OCR read with 'l' or 'I' for 1 ('l3', '0l') may be read as the number it is
+    s = regex.sub(r"(?<![\p{L}\p{N}])[0-9lI]*[0-9][0-9lI]*(?![\p{L}\p{N}])",
+                  lambda m: m.group().translate(str.maketrans("lI", "11")), s)
     return regex.sub(r"[\p{L}\p{M}\p{N}€¢©]+", lambda m: m.group() if m.group().isdigit() else "W", s)
 
 
