@@ -5,7 +5,7 @@ come from the zone reading (fields.py over layout.py) merged into the record par
 flattened text, with evidence and review flags (`apply_layout`). No catalog, no processes here."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -28,7 +28,7 @@ HEADER_FIELDS = ("issuer", "doc_type", "number", "symbol", "place", "date", "tit
                  "signer_authority", "signer_position", "signer_name", "recipients")
 
 
-def apply_layout(rec: PlanRecord, pages: list[PageResult], fix: Callable[[str], str] | None,
+def apply_layout(rec: PlanRecord, pages: list[PageResult], fix: fields.Fix | None,
                  gaz: Gazetteer | None, known: Callable[[str], bool], text_source: str,
                  signed_at: str = "", given: dict[str, int] | None = None) -> PlanRecord:
     """The record with header and signature fields read from the page zones where the pages
@@ -42,7 +42,7 @@ def apply_layout(rec: PlanRecord, pages: list[PageResult], fix: Callable[[str], 
     lay = layout.analyse(pages) if gaz is not None else None
     if lay is None or gaz is None:
         return _text_evidence(rec, text_source)
-    vals = fields.read_fields(lay, fix or (lambda t: t), gaz, known, given)
+    vals = fields.read_fields(lay, fix or fields.keep, gaz, known, given)
     if not any(v.value for v in vals.values()):
         return _text_evidence(rec, text_source)  # no zone found: the page is not laid out as Decree 30
     vals = _number_and_date(vals, by, signed_at)
@@ -214,14 +214,15 @@ class Corrector:
             self._restorer = Restorer.of(self.lexicon.get())
         return self._restorer
 
-    def correct(self, text: str) -> Restored:
-        """The text restored, the user dictionary's spellings kept."""
+    def correct(self, text: str, confidences: Sequence[Sequence[float]] | None = None) -> Restored:
+        """The text restored, the user dictionary's spellings kept; `confidences` (per line, per
+        word: Tesseract's) make a confident word harder to change."""
         from .restore import restore
-        res = restore(text, self.restorer)
+        res = restore(text, self.restorer, confidences=confidences)
         return replace(res, text=self.protect.apply(res.text)) if self.protect else res
 
-    def fix(self, text: str) -> str:
-        return self.correct(text).text
+    def fix(self, text: str, confidences: Sequence[Sequence[float]] | None = None) -> str:
+        return self.correct(text, confidences).text
 
     def coverage(self, text: str) -> float:
         from .restore import coverage

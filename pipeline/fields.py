@@ -7,9 +7,9 @@ lost document, an empty one a look. Each rule is a small function with a docstri
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import cast
+from typing import Protocol, cast
 
 import regex
 from rapidfuzz import fuzz
@@ -20,7 +20,17 @@ from .layout import DocLayout, Segment, Zone, box_union, folded, mean_conf
 from .lexicon import fold, is_syllable_shape, shape, tone_count, tone_new
 from .records import Reason
 
-Fix = Callable[[str], str]  # text corrector (the restorer), lines kept
+
+class Fix(Protocol):
+    """A text corrector (the restorer) that keeps lines; `confidences` are Tesseract's, per line
+    and word, so a confident word needs stronger evidence to change."""
+
+    def __call__(self, text: str, confidences: Sequence[Sequence[float]] | None = None) -> str: ...
+
+
+def keep(text: str, confidences: Sequence[Sequence[float]] | None = None) -> str:
+    """The corrector that corrects nothing (text inputs, tests)."""
+    return text
 
 DOC_TYPES = ("Kế hoạch", "Quyết định", "Báo cáo", "Công văn", "Tờ trình", "Chỉ thị", "Thông báo",
              "Nghị quyết", "Hướng dẫn", "Chương trình", "Giấy mời", "Thông tư", "Nghị định", "Đề án",
@@ -470,8 +480,10 @@ def _lines(segs: tuple[Segment, ...] | list[Segment], fix: Fix) -> list[str]:
     raw = [s.text for s in segs]
     if not raw:
         return []
-    fixed = fix("\n".join(raw)).split("\n")
-    return fixed if len(fixed) == len(raw) else raw
+    confs = [[w.conf for w in s.words] for s in segs]
+    fixed = fix("\n".join(raw), confs if all(len(c) == len(t.split()) for c, t in zip(confs, raw)) else None)
+    lines = fixed.split("\n")
+    return lines if len(lines) == len(raw) else raw
 
 
 def read_fields(lay: DocLayout, fix: Fix, gaz: Gazetteer, known: Callable[[str], bool],

@@ -28,7 +28,7 @@ def recorded(name: str) -> list[PageResult]:
 def read(name: str, gaz) -> dict[str, object]:
     lay = layout.analyse(recorded(name))
     assert lay is not None
-    vals = fields.read_fields(lay, lambda t: t, gaz, lambda w: True)
+    vals = fields.read_fields(lay, fields.keep, gaz, lambda w: True)
     return {k: v.value for k, v in vals.items()} | {"_reasons": {k: v.reason for k, v in vals.items()}}
 
 

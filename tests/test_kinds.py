@@ -62,7 +62,7 @@ def test_kinds_no_wrong_values(env, level):
     for path in docs:
         gold = json.loads((KINDS / "gold" / path.name).read_text(encoding="utf-8"))
         source, pages = pages_of(path)
-        rec = apply_layout(PlanRecord(source=source), pages, lambda t: restore(t, lex).text, gaz,
+        rec = apply_layout(PlanRecord(source=source), pages, lambda t, c=None: restore(t, lex, confidences=c).text, gaz,
                            lambda w: w in lex.syllables, "ocr", "", lex.persons.get("given", {}))
         for f in FIELDS:
             got, want = norm(f, getattr(rec, f)), norm(f, gold.get(f, ""))
