@@ -550,10 +550,12 @@ def read_fields(lay: DocLayout, fix: Fix, gaz: Gazetteer, known: Callable[[str],
         if place and prefix:
             place = prefix.group(0).strip() + " " + place
         out["place"] = _val("place", place, [date_seg], "" if place else Reason.LOW_CONFIDENCE.value)
-        dw = {folded(w.text): w for w in date_seg.words}
+        year_conf = max((w.conf for w in date_seg.words if year and year in w.text), default=0.0)
+        if year and year_conf < PRINTED_CONF:
+            year = ""  # a printed year read with doubt ('2016' for 2018 on a bilevel scan): no date at all
         date = iso_date(year, month, day)
         day_conf = min((w.conf for w in date_seg.words if w.text == day), default=0.0)
-        reason = ""
+        reason = "" if year else Reason.LOW_CONFIDENCE.value
         if len(date) == 10 and day_conf < PRINTED_CONF:
             date, reason = date[:7], Reason.HANDWRITING.value
         elif len(date) < 10:
@@ -561,7 +563,6 @@ def read_fields(lay: DocLayout, fix: Fix, gaz: Gazetteer, known: Callable[[str],
         out["date"] = _val("date", date, [date_seg], reason)
         printed_day = day if regex.fullmatch(r"\d{1,2}", day) and day_conf >= PRINTED_CONF else ""
         out["_date_parts"] = Value("_date_parts", (year, month, printed_day))
-        del dw
     title_segs = list(lay.get(Zone.TITLE))
     if not title_segs and not left:
         return out | _signature_fields(lay, fix, gaz, known, given)
