@@ -20,6 +20,7 @@ VIEW_W = 1000  # px, the page view with the evidence boxes drawn over it
 CROP_MAX_W, CROP_MAX_H = 760, 260  # px, a field crop is scaled down to fit
 CROP_PAD = 10  # px of the page image around a field's box
 QUALITY = 72
+TEXT_LAYER_DPI = 100  # a page read from its text layer is rendered this coarse for its view (no boxes)
 WORK_W = 1400  # px: pages are brought down to this width before turning (crops stay legible, ~140 dpi)
 
 
@@ -77,7 +78,11 @@ class ImageStore:
         if path.is_file() and kind in ("pdf", "image"):
             from ..ocr import PageTask, load_image
             try:
-                img, _ = load_image(PageTask(str(path), page, kind, _ocr_settings(settings)))
+                ocr_settings = _ocr_settings(settings)
+                if not (size[0] and size[1]):  # a text-layer page: no boxes to place, a view is enough
+                    from dataclasses import replace
+                    ocr_settings = replace(ocr_settings, dpi=TEXT_LAYER_DPI)
+                img, _ = load_image(PageTask(str(path), page, kind, ocr_settings))
                 skew, rot = _parse_turns(engine)
                 if rot in (90, 270):  # the size OCR read is that of the turned page
                     size = (size[1], size[0])
