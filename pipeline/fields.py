@@ -437,7 +437,7 @@ def rule_name(line: str, gaz: Gazetteer, known: Callable[[str], bool], given: Ma
 
 # ---------------------------------------------------------------- recipients
 
-_ITEM = regex.compile(r"^\s*[-–—•+*]\s*(.*)$")
+_ITEM = regex.compile(r"^\s*[~'\"`´.,:;]{0,2}\s*[-–—•+*]\s*(.*)$")  # a speck OCR read before the dash: "~- CT, PCT …"
 
 
 def rule_recipients(segs: list[Segment]) -> list[tuple[str, list[Segment]]]:
