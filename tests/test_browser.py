@@ -21,6 +21,7 @@ from pipeline.errors import ExitCode
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium not installed (pip install -e '.[test]')")
 pytest.importorskip("flask_wtf")
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 DRIVER = shutil.which("chromedriver") or next((p for p in ("/usr/lib/chromium/chromedriver",) if Path(p).exists()), None)
@@ -156,7 +157,9 @@ def test_review_edit_save_export(out, browser, server, tmp_path):
     for c in browser.find_elements(By.CSS_SELECTOR, 'input[name="confirm"]')[:1]:
         c.click()
     browser.find_element(By.ID, "save").click()
-    assert browser.find_element(By.ID, "saved").is_displayed()
+    # the save posts, redirects and loads the page again: wait for the new page, not the old one
+    saved = WebDriverWait(browser, 15).until(lambda b: b.find_elements(By.ID, "saved"))
+    assert saved[0].is_displayed()
     assert browser.find_element(By.CSS_SELECTOR, 'input[name="signer_name"]').get_attribute("value") == NEW_NAME
     size, ink = _nonblank(_shot(browser, "review.png", tmp_path))
     assert size[0] >= 1000 and ink > 0.02
