@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import IO, Any
 
 from .errors import OutputError
 from .records import PlanRecord, Section
@@ -93,11 +94,13 @@ class _Table:
             pass
 
 
-def _atomic_write(path: Path, write) -> None:
+def atomic_write(path: Path, write: Callable[[IO[Any]], object], binary: bool = False) -> None:
+    """Write a file through `write(f)` into a temporary file renamed when complete, with the
+    umask's permissions (mkstemp's own are 0600): a reader never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix="." + path.name, suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+        with (os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="")) as f:
             write(f)
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
@@ -107,6 +110,11 @@ def _atomic_write(path: Path, write) -> None:
         except OSError:
             pass
         raise
+
+
+def write_text(path: Path, text: str) -> None:
+    """A UTF-8 text file, written atomically."""
+    atomic_write(path, lambda f: f.write(text))
 
 
 def write_all(out_dir: Path, records: Iterable[tuple[PlanRecord, str]], errors: list[tuple[str, str]],
@@ -154,7 +162,7 @@ def write_all(out_dir: Path, records: Iterable[tuple[PlanRecord, str]], errors: 
                                          "issuer": x.issuer})
                 for row in _sections(rec.source, rec.sections):
                     tables["sections"].add(row)
-                _atomic_write(out_dir / "text" / text_name(rec.source), lambda f, t=text: f.write(t))
+                write_text(out_dir / "text" / text_name(rec.source), text)
         os.chmod(jtmp, 0o666 & ~_umask())
         os.replace(jtmp, out_dir / "plans.jsonl")
         for source, reason in errors:

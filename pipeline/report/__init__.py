@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import OutputError
+from ..export import write_text as _write
 from ..records import PlanRecord
 from ..store import Catalog, HumanVersion
 from .images import ImageStore, PageImages
@@ -243,22 +242,6 @@ def document_view(cat: Catalog, source: str, images: ImageStore | None, input_di
 
 
 # ------------------------------------------------------------------------------ writing
-
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix="." + path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
 
 def script_json(data: Any) -> str:
     """JSON safe inside a script file or element (no '<', '>', '&', line separators)."""

@@ -7,13 +7,13 @@ content hash, page and box: an unchanged document's images are never made again.
 """
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image
+
+from ..export import atomic_write
 
 THUMB_W = 220  # px, page thumbnails in the document page
 VIEW_W = 1000  # px, the page view with the evidence boxes drawn over it
@@ -120,20 +120,7 @@ class ImageStore:
 
     # ------------------------------------------------------------ writing
     def _save(self, img: Image.Image, name: str) -> None:
-        path = self.root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".img", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                img.save(f, "JPEG", quality=QUALITY, optimize=True)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        atomic_write(self.root / name, lambda f: img.save(f, "JPEG", quality=QUALITY, optimize=True), binary=True)
         self.made += 1
 
     def write_page(self, img: Image.Image, sha: str, page: int) -> PageImages:
