@@ -63,8 +63,6 @@ def apply_layout(rec: PlanRecord, pages: list[PageResult], fix: fields.Fix | Non
                 review.append(ReviewFlag(f, v.reason))
             elif v.value and (v.confidence or 0) < SEAL_DOUBT and _under_seal(v, lay.seals):
                 review.append(ReviewFlag(f, Reason.SEAL.value))
-    if "signer_name" in vals and not vals["signer_name"].value and rec.signer_name:
-        pass  # the flattened text's guess is not kept: a seal or scribble is over the name
     return replace(rec, **updates, evidence=tuple(evidence), review=tuple(review))
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import regex
 
 from .lexicon import fold
-from .records import PageResult, Reading, Word
+from .records import PageResult, Word
 
 
 class Zone(enum.Enum):
@@ -299,16 +299,16 @@ def _trim_left(s: Segment, mid: float, tol: float, lh: float) -> Segment | None:
     return None
 
 
-def sign_zones(page: PageResult, after_y: int = 0, from_top: bool = False) -> dict[Zone, tuple[Segment, ...]]:
+def sign_zones(page: PageResult, from_top: bool = False) -> dict[Zone, tuple[Segment, ...]]:
     """The last page of the document proper: 'Nơi nhận' and its items on the left, the
     signature block on the right, from the closing line or 'Nơi nhận' down to the page end
     or an attached document's header."""
-    segs = [s for s in segments(page) if s.box[1] >= after_y]
+    segs = segments(page)
     if not segs:
         return {}
     width = page.width or max(s.box[2] for s in segs)
     lh = _line_h(segs)
-    centre = _centre(segments(page), width)
+    centre = _centre(segs, width)
     recip = next((s for s in segs if _RECIP.match(folded(s.text)) and s.cx < centre), None)
     end_y = None
     start: float | None = recip.box[1] if recip else None
@@ -333,28 +333,21 @@ def sign_zones(page: PageResult, after_y: int = 0, from_top: bool = False) -> di
     return {Zone.RECIPIENTS: tuple(left), Zone.SIGNATURE: tuple(right)}
 
 
-def find_sign_page(pages: list[PageResult]) -> tuple[int, int]:
-    """(index into pages, y) of the page with the document's own 'Nơi nhận' or closing './.'
-    — the first one, so an attached draft after the signature does not count; (-1, 0) if none."""
+def find_sign_page(pages: list[PageResult]) -> int:
+    """Index of the page with the document's own 'Nơi nhận' (else its closing './.') — the
+    first one, so an attached draft after the signature does not count; -1 if none."""
+    closing = -1
     for i, p in enumerate(pages):
         for s in segments(p):
             if _RECIP.match(folded(s.text)):
-                return i, 0
-    for i, p in enumerate(pages):
-        for s in segments(p):
-            if regex.search(r"\./\.\s*$", s.text):
-                return i, 0
-    return -1, 0
+                return i
+            if closing < 0 and regex.search(r"\./\.\s*$", s.text):
+                closing = i
+    return closing
 
 
 def seal_boxes(page: PageResult) -> list[tuple[int, int, int, int]]:
     return [r.box for r in page.readings if r.field == "seal"]
-
-
-def stamp_text(page: PageResult) -> str:
-    """Text of the page's digital-signature stamp area, for the signing time."""
-    hz = header_zones(page)
-    return "\n".join(s.text for s in hz.get(Zone.STAMP, ()) if _SIGNED_STAMP.search(folded(s.text)))
 
 
 def analyse(pages: list[PageResult]) -> DocLayout | None:
@@ -364,7 +357,7 @@ def analyse(pages: list[PageResult]) -> DocLayout | None:
         return None
     first = ocr[0]
     zones: dict[Zone, tuple[Segment, ...]] = dict(header_zones(first))
-    si, _ = find_sign_page(ocr)
+    si = find_sign_page(ocr)
     sign_page = 0
     if si >= 0:
         sz = sign_zones(ocr[si])
@@ -417,7 +410,3 @@ def _continued(sz: dict[Zone, tuple[Segment, ...]], nxt: PageResult) -> dict[Zon
 
 
 _ITEM_START = regex.compile(r"^\s*[-–—•+*]|^\p{Ll}")
-
-
-def readings_of(pages: list[PageResult], field: str) -> list[tuple[int, Reading]]:
-    return [(p.page, r) for p in pages for r in p.readings if r.field == field]
