@@ -1,7 +1,8 @@
 """The dictionaries, loaded once into an immutable object that is passed explicitly.
 
-Syllables with counts, syllable bigram/trigram counts (ids packed into ints for speed),
-acronyms, place names and the learned OCR confusion costs. Nothing loads at import time.
+Syllables with counts, the syllable language model (its bigram and trigram rows read where
+first needed), acronyms, place names and the learned OCR confusion costs. Nothing loads at
+import time.
 """
 from __future__ import annotations
 
@@ -103,27 +104,90 @@ def default_dir() -> Path:
     return Path(env) if env else data_dir("dictionaries")
 
 
-def _column_blocks(path: Path, n: int, block: int = 1 << 19):
-    """The n columns of a TSV file below its header, a block of rows at a time: splitting a
-    block in one go is fast, and the block bounds the memory a big table takes to load."""
-    with open(path, encoding="utf-8") as f:
-        f.readline()
-        while True:
-            lines = f.readlines(block)
-            if not lines:
-                return
-            flat = "".join(lines).replace("\n", "\t").split("\t")
-            flat.pop()  # after the last newline
-            if len(flat) % n:
-                raise ValueError(f"{path}: expected {n} columns per row")
-            yield [flat[i::n] for i in range(n)]
-
-
 def _rows(path: Path):
     with open(path, encoding="utf-8") as f:
         next(f)  # header
         for line in f:
             yield line.rstrip("\n").split("\t")
+
+
+class _SortedRows:
+    """A sorted TSV file kept as its bytes: the rows that start with a prefix are found by
+    bisection when first asked for, so a big table costs nothing to load (UTF-8 byte order is
+    code point order, and a tab sorts below every character a token has)."""
+
+    def __init__(self, path: Path, columns: int, ids: dict[str, int], tokens: list[str]):
+        data = path.read_bytes()
+        if not data.endswith(b"\n"):
+            data += b"\n"
+        self.path, self.columns, self.ids, self.tokens = path, columns, ids, tokens
+        self.data, self.start = data, data.index(b"\n") + 1  # below the header
+        if data.count(b"\t") != (columns - 1) * data.count(b"\n"):  # a cheap check of the whole file
+            raise ValueError(f"{path.name}: expected {columns} columns on every row")
+
+    def __len__(self) -> int:
+        return self.data.count(b"\n", self.start)
+
+    def _first(self, key: bytes, lo: int) -> int:
+        """Offset of the first row from row start lo on that is not below `key` (rows compared
+        on their first len(key) bytes)."""
+        data, n, hi = self.data, len(key), len(self.data)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            p = data.rfind(b"\n", lo, mid) + 1 or lo  # the row that holds mid (or lo's)
+            if data[p:p + n] < key:
+                lo = data.index(b"\n", p) + 1
+            else:
+                hi = p
+        return lo
+
+    def span(self, *context: int) -> tuple[int, int]:
+        """Offsets of the first row whose first tokens are `context` (token ids) and of the row
+        after the last one."""
+        key = "".join(self.tokens[t] + "\t" for t in context).encode()
+        lo = self._first(key, self.start)
+        return lo, self._first(key[:-1] + b"\n", lo)  # a tab is the byte below a newline
+
+    def columns_of(self, lo: int, hi: int) -> list[list[str]]:
+        """The columns of the rows between two offsets."""
+        if lo >= hi:
+            return [[] for _ in range(self.columns)]
+        flat = self.data[lo:hi - 1].decode().replace("\n", "\t").split("\t")
+        if len(flat) % self.columns:
+            raise MissingDependencyError(f"{self.path}: expected {self.columns} columns per row; run `make dictionaries`")
+        return [flat[i::self.columns] for i in range(self.columns)]
+
+    def id_of(self, tok: str) -> int:
+        i = self.ids.get(tok)
+        if i is None:  # the build writes n-grams over the unigram vocabulary only
+            raise MissingDependencyError(f"{self.path}: token {tok!r} is not in unigrams.tsv; run `make dictionaries`")
+        return i
+
+
+class Bigrams(_SortedRows):
+    """bigrams.tsv (w1 w2 count logp backoff), read per first token on first use."""
+
+    def __init__(self, path: Path, ids: dict[str, int], tokens: list[str]):
+        super().__init__(path, 5, ids, tokens)
+        self.blocks: dict[int, dict[int, tuple[float, float]]] = {}  # a -> b -> (log P(b | a), back-off of (a, b))
+
+    def block(self, a: int) -> dict[int, tuple[float, float]]:
+        _, b, _, lp, bo = self.columns_of(*self.span(a))
+        out = self.blocks[a] = dict(zip(map(self.id_of, b), zip(map(float, lp), map(float, bo))))
+        return out
+
+
+class Trigrams(_SortedRows):
+    """trigrams.tsv (w1 w2 w3 count logp), read per two-token context on first use."""
+
+    def __init__(self, path: Path, ids: dict[str, int], tokens: list[str]):
+        super().__init__(path, 5, ids, tokens)
+        self.blocks: dict[int, dict[int, float]] = {}  # packed (a, b) -> c -> log P(c | a, b)
+
+    def block(self, key: int, a: int, b: int) -> dict[int, float]:
+        _, _, c, _, lp = self.columns_of(*self.span(a, b))
+        out = self.blocks[key] = dict(zip(map(self.id_of, c), map(float, lp)))
+        return out
 
 
 @dataclass(frozen=True)
@@ -135,9 +199,8 @@ class Lexicon:
     total: int
     p1: tuple[float, ...]         # log P(token), continuation unigram
     bo1: tuple[float, ...]        # log back-off weight of a one-token context
-    bi: dict[int, float]          # packed (a, b) -> log P(b | a)
-    bo2: dict[int, float]         # packed (a, b) -> log back-off weight of that context
-    tri: dict[int, float]         # packed (a, b, c) -> log P(c | a, b)
+    bi: Bigrams                   # per token a: b -> (log P(b | a), log back-off weight of (a, b))
+    tri: Trigrams                 # per context (a, b): c -> log P(c | a, b)
     syllables: frozenset[str]
     by_fold: dict[str, tuple[str, ...]]  # folded form -> syllables, most frequent first
     acronyms: frozenset[str]
@@ -159,13 +222,22 @@ class Lexicon:
     def logp(self, a: int, b: int, c: int) -> float:
         """log P(c | a, b) under the Kneser-Ney model, backing off where the trigram is unseen."""
         k2 = (a << SHIFT) | b
-        t = self.tri.get((k2 << SHIFT) | c)
+        tri = self.tri.blocks.get(k2)
+        if tri is None:
+            tri = self.tri.block(k2, a, b)
+        t = tri.get(c)
         if t is not None:
             return t
-        bo = self.bo2.get(k2, 0.0)
-        p = self.bi.get((b << SHIFT) | c)
+        ab = self.bi.blocks.get(a)
+        if ab is None:
+            ab = self.bi.block(a)
+        bo = ab[b][1] if b in ab else 0.0
+        bc = self.bi.blocks.get(b)
+        if bc is None:
+            bc = self.bi.block(b)
+        p = bc.get(c)
         if p is not None:
-            return bo + p
+            return bo + p[0]
         return bo + self.bo1[b] + self.p1[c]
 
 
@@ -231,17 +303,8 @@ def _load(d: Path, fingerprint: str) -> Lexicon:
             counts.append(1)
             p1.append(-20.0)
             bo1.append(0.0)
-    get = ids.__getitem__  # the build writes n-grams over the unigram vocabulary only
-    bi: dict[int, float] = {}
-    bo2: dict[int, float] = {}
-    for a, b, _, lp, bo in _column_blocks(d / "bigrams.tsv", 5):
-        keys2 = [(x << SHIFT) | y for x, y in zip(map(get, a), map(get, b))]
-        bi.update(zip(keys2, map(float, lp)))
-        bo2.update((k, float(v)) for k, v in zip(keys2, bo) if v != "0.0000")
-    tri: dict[int, float] = {}
-    for a, b, c3, _, lp in _column_blocks(d / "trigrams.tsv", 5):
-        tri.update(zip([(((x << SHIFT) | y) << SHIFT) | z for x, y, z in zip(map(get, a), map(get, b), map(get, c3))],
-                       map(float, lp)))
+    bi = Bigrams(d / "bigrams.tsv", ids, tokens)  # read where the language model first needs them
+    tri = Trigrams(d / "trigrams.tsv", ids, tokens)
     syl_counts = {s: int(c) for s, c in _rows(d / "syllables.tsv")}
     groups: dict[str, list[str]] = {}
     for s in syl_counts:
@@ -267,5 +330,5 @@ def _load(d: Path, fingerprint: str) -> Lexicon:
     if (d / "ocr_confidence.tsv").exists():
         doubt = tuple((float(hi), float(share), int(n)) for _, hi, n, _, share in _rows(d / "ocr_confidence.tsv"))
     return Lexicon(fingerprint, ids, tuple(tokens), tuple(counts), sum(counts), tuple(p1), tuple(bo1),
-                   bi, bo2, tri,
+                   bi, tri,
                    frozenset(syl_counts), by_fold, acronyms, conf, frozenset(names), tones, persons, marks, doubt)

@@ -194,3 +194,29 @@ def test_real_word_mark_errors(lexicon):
     """Valid syllables with a mark Tesseract vie misreads, fixed by the language model."""
     assert restore("Sở Kê hoạch và Đầu tư", lexicon).text == "Sở Kế hoạch và Đầu tư"
     assert restore("hỗ sơ đề nghị", lexicon).text == "hồ sơ đề nghị"
+
+
+def test_language_model_read_lazily_gives_the_table_rows(lexicon):
+    """The bigram and trigram rows found by bisection on first use are the file's rows: every
+    row of some contexts, the first and last rows, and back-off where a row is missing."""
+    from pipeline.lexicon import default_dir
+    d = default_dir()
+    rows = (d / "trigrams.tsv").read_text(encoding="utf-8").split("\n")[1:-1]
+    ids = lexicon.ids
+    picked = rows[:3] + rows[-3:] + rows[len(rows) // 2:len(rows) // 2 + 200:7]
+    for row in picked:
+        a, b, c, _, lp = row.split("\t")
+        assert lexicon.logp(ids[a], ids[b], ids[c]) == float(lp), row
+    bigrams = {}
+    for row in (d / "bigrams.tsv").read_text(encoding="utf-8").split("\n")[1:-1]:
+        a, b, _, lp, bo = row.split("\t")
+        bigrams[(a, b)] = (float(lp), float(bo))
+    tri = {tuple(r.split("\t")[:3]) for r in rows}
+    checked = 0
+    for (a, b), (lp, _) in list(bigrams.items())[::997]:  # an unseen trigram backs off to the bigram
+        for x in ("<s>", "của"):
+            if (x, a, b) not in tri:
+                bo = bigrams.get((x, a), (0.0, 0.0))[1]
+                assert lexicon.logp(ids[x], ids[a], ids[b]) == bo + lp
+                checked += 1
+    assert checked > 50 and len(lexicon.tri) == len(rows)
