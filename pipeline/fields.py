@@ -18,6 +18,7 @@ from rapidfuzz.distance import Levenshtein
 from .gazetteer import Gazetteer, key
 from .layout import DocLayout, Segment, Zone, box_union, folded, mean_conf
 from .lexicon import fold, is_syllable_shape, shape, tone_count, tone_new
+from .occlusion import sealed_line, unique_fit
 from .records import Reason
 
 
@@ -326,11 +327,13 @@ def rule_title_start(title: str) -> str:
 _AUTH = regex.compile(r"^(tm|kt|tl|tuq|q)\s*[.,]\s*(.*)$")
 
 
-def rule_signature(lines: list[str], gaz: Gazetteer, raw: list[str] | None = None) -> tuple[str, str, int, int]:
+def rule_signature(lines: list[str], gaz: Gazetteer, raw: list[str] | None = None,
+                   blocked: frozenset[int] = frozenset()) -> tuple[str, str, int, int]:
     """Signature lines top to bottom -> (authority, position, index of the position line,
     index of the first line after the block's titles). ['TM. ỦY BAN NHÂN DÂN', 'KT. CHỦ TỊCH',
     'PHÓ CHỦ TỊCH'] -> ('TM. KT.', 'Phó Chủ tịch', 2, 3); ['CHỦ TỊCH'] -> ('', 'Chủ tịch', 0, 1).
-    `raw`, the lines as OCR read them, are tried first: a corrector may take 'THỨ' for 'THỦ'."""
+    `raw`, the lines as OCR read them, are tried first: a corrector may take 'THỨ' for 'THỦ'.
+    A `blocked` line (a seal hid letters that more than one position could fill) gives none."""
     auth: list[str] = []
     principal = ""
     i = 0
@@ -344,6 +347,8 @@ def rule_signature(lines: list[str], gaz: Gazetteer, raw: list[str] | None = Non
         i += 1
     for j in range(i, min(i + 3, len(lines))):
         pos = ""
+        if j in blocked:
+            break
         for text in ((raw[j],) if raw else ()) + (lines[j],):
             pos = match_position(strip_noise(text), gaz, principal)
             if pos:
@@ -385,6 +390,68 @@ def match_position(line: str, gaz: Gazetteer, principal: str = "") -> str:
 
 
 SEAL_NAME_CONF = 95.0  # a name read under a seal with less confidence must be as read, all known given names
+AUTH_WORDS = ("TM.", "KT.", "TL.", "TUQ.", "Q.")
+
+
+def _caps_seen(text: str) -> bool:
+    """Most letters read are capitals (a title line with some letters a seal garbled: 'CHU TIf?H')."""
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 3 and sum(c.isupper() for c in letters) >= 0.75 * len(letters)
+
+
+def sealed_caps(seg: Segment, seals: list[tuple[int, int, int, int]], gaz: Gazetteer) -> tuple[str, bool]:
+    """A signature title line whose letters a seal's ring hid -> (the line repaired, whether a
+    position may be read from it). The position is the one that fits what is left ('CHU TI:H'
+    -> 'CHỦ TỊCH'); the authority word too ('£M. ỦY BAN' -> 'TM. ỦY BAN'). When letters are hidden
+    and several positions fit ('CHU TICH' with a word's room under the ring before it: 'PHÓ CHỦ
+    TỊCH' too), none may be read. A line the seal left whole is returned as read."""
+    line = sealed_line(seg.words, seals)
+    if not line.hidden:
+        return seg.text, True
+    pos = unique_fit(line, gaz.positions, folded=True)
+    if pos:
+        return pos.upper(), True
+    first = sealed_line(seg.words[:1], seals)
+    auth = unique_fit(first, AUTH_WORDS, folded=True) if first.hidden else ""
+    if auth and len(seg.words) > 1:
+        return " ".join([auth] + [w.text for w in seg.words[1:]]), False
+    return seg.text, False
+
+
+def _changed_hidden(seg: Segment, name: str, seals: list[tuple[int, int, int, int]]) -> bool:
+    """A given name of `name` differs from what was read in a word whose letters a seal's ring hid:
+    a grave read for an acute is OCR's slip on a visible word, on a hidden one it is no evidence."""
+    words = [w for w in seg.words if strip_noise(w.text)]
+    out = name.split()
+    if len(words) != len(out):
+        return True
+    return any(i and strip_noise(w.text) != o and sealed_line([w], seals).hidden
+               for i, (w, o) in enumerate(zip(words, out)))
+
+
+def sealed_name(seg: Segment, seals: list[tuple[int, int, int, int]], gaz: Gazetteer,
+                given: Mapping[str, int]) -> str:
+    """A signer's name whose letters a seal's ring hid: each word the one surname (first) or
+    given name (after) that fits what is left, else ''. A word the seal left whole must be one as
+    read. 'Đặng Xu+a Điện' -> 'Đặng Xuân Điện' when Xuân is the only given name that fits."""
+    words = [w for w in seg.words if strip_noise(w.text)]
+    if not 2 <= len(words) <= 5:
+        return ""
+    out = []
+    for i, w in enumerate(words):
+        line = sealed_line([w], seals)
+        known = sorted(gaz.surnames) if i == 0 else sorted(given)
+        if not line.hidden:
+            word = w.text if i == 0 else w.text.lower()
+            if word not in (gaz.surnames if i == 0 else given):
+                return ""
+            out.append(w.text)
+            continue
+        fit = unique_fit(line, known)
+        if not fit:
+            return ""
+        out.append(cap_first(fit))
+    return " ".join(out)
 
 
 def _under(seg: Segment, seals: tuple[tuple[int, tuple[int, int, int, int]], ...]) -> bool:
@@ -601,6 +668,17 @@ def _signature_fields(lay: DocLayout, fix: Fix, gaz: Gazetteer, known: Callable[
     sig = [s for s in lay.get(Zone.SIGNATURE) if strip_noise(s.text)]
     sig_lines = [strip_noise(x) for x in _lines(sig, fix)]
     authority, position, pi, after = rule_signature(sig_lines, gaz, [s.text for s in sig])
+    if not position or not authority:  # letters a seal hid: the one value that fits fills the gap
+        raw = [s.text for s in sig]
+        for j, seg in enumerate(sig):
+            seals = [b for p, b in lay.seals if p == seg.page]
+            if seals and seg.conf < SURE_CONF and _under(seg, lay.seals) and _caps_seen(seg.text):
+                raw[j], _ = sealed_caps(seg, seals, gaz)
+                if raw[j] != seg.text:
+                    sig_lines[j] = raw[j]
+        a2, p2, pi2, after2 = rule_signature(sig_lines, gaz, raw)
+        if (a2 or p2) and (not authority or a2.startswith(authority)) and (not position or p2 == position):
+            authority, position, pi, after = a2, p2 or position, pi2 if p2 else pi, after2 if p2 else after
     seal_pages = {p for p, _ in lay.seals}
     out["signer_authority"] = _val("signer_authority", authority, sig[:max(pi, 0)] if authority else [])
     out["signer_position"] = _val("signer_position", position, [sig[pi]] if pi >= 0 else [],
@@ -608,15 +686,25 @@ def _signature_fields(lay: DocLayout, fix: Fix, gaz: Gazetteer, known: Callable[
     name, name_seg, repaired = "", None, False
     for j in range(len(sig) - 1, max(after, 0) - 1, -1):
         cand = rule_name(sig_lines[j], gaz, known, given)
-        if cand:
+        sealed = sig[j].conf < SEAL_NAME_CONF and _under(sig[j], lay.seals)
+        if cand or (sealed and not is_caps_line(sig_lines[j])):
             name, name_seg = cand, sig[j]
-            repaired = cand.split()[0] not in strip_noise(sig_lines[j]).split()[:1]
-            if given and name_seg.conf < SEAL_NAME_CONF and _under(name_seg, lay.seals):
+            repaired = bool(cand) and cand.split()[0] not in strip_noise(sig_lines[j]).split()[:1]
+            if sealed:
+                given = given or {}
                 # a seal over a doubtful name: only what was read stands (no corrector's guess, 'Hàu' is
-                # not 'Hậu'), and only when every given name is one people have
-                raw = rule_name(name_seg.text, gaz, known, given)
-                name = raw if raw and all(w.lower() in given for w in raw.split()[1:]) else ""
-            break
+                # not 'Hậu') when every given name is one people have as read; else the letters the
+                # ring hid are filled only where one surname or given name fits
+                seals = [b for p, b in lay.seals if p == name_seg.page]
+                read = rule_name(name_seg.text, gaz, known, given)
+                name = read if read and all(w.lower() in given for w in read.split()[1:]) \
+                    and not _changed_hidden(name_seg, read, seals) else ""
+                if not name:
+                    name = sealed_name(name_seg, seals, gaz, given)
+                    repaired = bool(name)
+            if name or cand:
+                break
+            name_seg = None
         if is_caps_line(sig_lines[j]):
             break
     out["signer_name"] = _val("signer_name", name, [name_seg] if name_seg else [],

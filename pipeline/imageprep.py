@@ -263,6 +263,13 @@ def suppress_seal(gray: np.ndarray, cx: float, cy: float, r: float, dpi: float) 
         dark = (crop < (seal_shade + print_shade) / 2).astype(np.uint8)
         keep = cv2.dilate(dark, np.ones((5, 5), np.uint8)).astype(bool)  # with the print's soft edges
         crop[disk & ~keep] = paper
+        # an opaque stamp hides the strokes its rings cross: next to print, fill the rings from
+        # their surroundings (a cut letter is joined again, blank paper stays blank)
+        t = max(3, int(_mm(1.5, dpi)) | 1)
+        near = cv2.dilate(dark, np.ones((t, t), np.uint8)).astype(bool)
+        hole = (ring & near & ~keep).astype(np.uint8)
+        if hole.any():
+            crop[:] = cv2.inpaint(np.ascontiguousarray(crop), hole, 3, cv2.INPAINT_TELEA)
         return out
     # on a print row inside the disk keep the pieces that fit the row, with the ring bits
     # that cut through them; all the rest of the disk goes

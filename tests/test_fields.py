@@ -9,7 +9,7 @@ import pytest
 
 from pipeline import fields, gazetteer, layout
 from pipeline.document import apply_layout
-from pipeline.records import PageResult, PlanRecord, Word
+from pipeline.records import PageResult, PlanRecord, Reading, Word
 
 DATA = Path(__file__).parent / "data" / "layout"
 
@@ -22,13 +22,17 @@ def gaz():
 def recorded(name: str) -> list[PageResult]:
     d = json.loads((DATA / f"{name}.json").read_text(encoding="utf-8"))
     return [PageResult(p["page"], "", tuple(Word(*w) for w in p["words"]), 80.0, "recorded",
-                       width=p["width"], height=p["height"]) for p in d["pages"]]
+                       width=p["width"], height=p["height"],
+                       readings=tuple(Reading(r["field"], r["text"], r["confidence"], tuple(r["box"]), r["source"],
+                                              tuple(tuple(a) for a in r.get("alternatives", ())))
+                                      for r in p.get("readings", ())))
+            for p in d["pages"]]
 
 
-def read(name: str, gaz) -> dict[str, object]:
+def read(name: str, gaz, given=None) -> dict[str, object]:
     lay = layout.analyse(recorded(name))
     assert lay is not None
-    vals = fields.read_fields(lay, fields.keep, gaz, lambda w: True)
+    vals = fields.read_fields(lay, fields.keep, gaz, lambda w: True, given)
     return {k: v.value for k, v in vals.items()} | {"_reasons": {k: v.reason for k, v in vals.items()}}
 
 
@@ -208,6 +212,33 @@ def test_surname_under_seal(gaz):
     assert fields.sealed_surname("¡rân", gaz) == "Trần"
     assert fields.sealed_surname("ạm", gaz) == ""  # too little left to tell
     assert fields.rule_name("ạm Trường Thọ", gaz, lambda w: True) == ""
+
+
+def test_gray_seal_over_the_signature_block(gaz):
+    """A level-4 render: an opaque gray seal hid letters of 'TM.', 'CHỦ TỊCH' and the name. The
+    title lines are the one authority and position that fit what is left; the name's hidden
+    letters fit several given names, so it stays empty, flagged, never guessed."""
+    from pipeline import lexicon
+    given = lexicon.load().persons.get("given", {})
+    for name, signer in (("plan_gray_seal_level4", "Đặng Xuân Điện"), ("plan_gray_seal_level4_b", "Nguyễn Hữu Phúc")):
+        v = read(name, gaz, given)
+        assert (v["signer_authority"], v["signer_position"]) == ("TM.", "Chủ tịch")
+        assert v["signer_name"] in ("", signer)  # never 'Nguyễn Hậu Phúc' ('ữ' under the ring read 'ầ')
+        if not v["signer_name"]:
+            assert v["_reasons"]["signer_name"] == "seal"
+
+
+def test_sealed_letters_fill_only_with_the_one_value_that_fits(gaz):
+    from pipeline.occlusion import sealed_line, unique_fit
+    seal = [(200, -90, 400, 110)]  # a ring whose band crosses x 200-222 on the line's row
+    line = sealed_line([Word("CHU", 40.0, 100, 0, 60, 20, 0), Word("TI:H", 40.0, 170, 0, 80, 20, 0)], seal)
+    assert unique_fit(line, gaz.positions, folded=True) == "Chủ tịch"
+    # the same letters with the band over the line's start: 'PHÓ ' may be under it, nothing is read
+    start = sealed_line([Word("CHU", 40.0, 500, 0, 60, 20, 0), Word("TICH", 40.0, 570, 0, 80, 20, 0)],
+                        [(180, -20, 620, 420)])  # the band's top runs along the row, left of the line
+    assert start.head > 0 and unique_fit(start, gaz.positions, folded=True) == ""
+    # a line the seal left whole is not a sealed line
+    assert not sealed_line([Word("CHỦ", 90.0, 600, 0, 60, 20, 0)], seal).hidden
 
 
 def test_output_files_readable_by_others(tmp_path):

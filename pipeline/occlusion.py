@@ -1,0 +1,154 @@
+"""Lines a seal's ring runs through: which letters it hid, and the one known value that fits.
+
+An opaque or black seal (grayscale and bilevel scans, level-4 renders) leaves letters under its
+rings unreadable; whitening the seal cannot bring them back, so OCR reads 'CHU TI:H' and
+'£M. ỦY BAN'. Here each letter of the line is placed on the page (its word's box shared out
+evenly), and the ones the ring band covers become wildcards. A hidden run may also start or end
+the line when the band passes its edge ('PHÓ ' under the ring leaves 'CHỦ TỊCH'). A line is
+repaired only when exactly one value of a closed list (positions, authority words, surnames,
+given names) fits every letter the seal left visible; else nothing, and the field stays empty.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import regex
+
+from .lexicon import fold
+from .records import Word
+
+RING_IN, RING_OUT = 0.80, 1.02  # the band of a seal's rings and lettering, as parts of its radius
+HIDDEN = 0.25  # a letter is hidden when the band covers this share of its cell
+_VI = set("abcdefghijklmnopqrstuvwxyzđàáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ")
+_KEEP = set("0123456789.,:;-/() ")
+
+ANY, NEAR, SEEN = 0, 1, 2  # a hidden letter; one next to it (compared without marks); one read clearly
+
+
+@dataclass(frozen=True)
+class Glyph:
+    ch: str
+    kind: int  # ANY, NEAR or SEEN
+
+
+@dataclass(frozen=True)
+class Sealed:
+    """A line as the seal left it: its letters and how far a hidden run may go past each end."""
+    glyphs: tuple[Glyph, ...]
+    head: int  # letters that may be hidden before the first one read
+    tail: int  # ... and after the last
+
+    @property
+    def hidden(self) -> bool:
+        return self.head > 0 or self.tail > 0 or any(g.kind == ANY for g in self.glyphs)
+
+
+def _in_band(x: float, y: float, seal: tuple[float, float, float]) -> bool:
+    cx, cy, r = seal
+    d = math.hypot(x - cx, y - cy)
+    return RING_IN * r <= d <= RING_OUT * r
+
+
+def _circles(seals: Iterable[tuple[int, int, int, int]]) -> list[tuple[float, float, float]]:
+    return [((b[0] + b[2]) / 2, (b[1] + b[3]) / 2, max(b[2] - b[0], b[3] - b[1]) / 2) for b in seals]
+
+
+def _covered(x0: float, x1: float, y0: float, y1: float, circles: list[tuple[float, float, float]]) -> bool:
+    """The ring band covers at least HIDDEN of the box [x0, x1] x [y0, y1] (a 5 x 5 sample)."""
+    pts = [(x0 + (x1 - x0) * (i + 0.5) / 5, y0 + (y1 - y0) * (j + 0.5) / 5) for i in range(5) for j in range(5)]
+    return any(sum(_in_band(x, y, c) for x, y in pts) >= HIDDEN * len(pts) for c in circles)
+
+
+def sealed_line(words: Sequence[Word], seals: Iterable[tuple[int, int, int, int]]) -> Sealed:
+    """The line's letters, each marked hidden (ANY), next to a hidden one (NEAR) or read (SEEN).
+
+    >>> w = [Word("CHU", 40.0, 100, 0, 60, 20, 0), Word("TI:H", 40.0, 170, 0, 80, 20, 0)]
+    >>> s = sealed_line(w, [(200, -90, 400, 110)])  # a ring through the second word's middle
+    >>> "".join("_" if g.kind == 0 else g.ch for g in s.glyphs)
+    'CHU T__H'
+    """
+    circles = _circles(seals)
+    glyphs: list[Glyph] = []
+    if not words:
+        return Sealed((), 0, 0)
+    for wi, w in enumerate(words):
+        if wi:
+            glyphs.append(Glyph(" ", SEEN))
+        n = max(len(w.text), 1)
+        cw = w.width / n
+        for i, ch in enumerate(w.text):
+            a = w.left + i * cw
+            hid = _covered(a, a + cw, w.top, w.top + w.height, circles) or (
+                ch.lower() not in _VI and ch not in _KEEP)
+            glyphs.append(Glyph(ch, ANY if hid else SEEN))
+    first, last = words[0], words[-1]
+    cw = max(sum(w.width for w in words) / max(sum(len(w.text) for w in words), 1), 1.0)
+    top, bottom = min(w.top for w in words), max(w.top + w.height for w in words)
+    ends = []
+    for edge, step in ((first.left, -cw), (last.left + last.width, cw)):
+        # letter slots beyond the line's end that the band covers: a word there may be lost whole
+        slots = [_covered(min(edge + k * step, edge + (k + 1) * step), max(edge + k * step, edge + (k + 1) * step),
+                          top, bottom, circles) for k in range(10)]
+        ends.append(sum(slots) + 1 if any(slots[:3]) else 0)
+    head, tail = ends
+    out = list(glyphs)
+    for i, g in enumerate(glyphs):  # the neighbours of a hidden letter lost their marks, if not more
+        if g.kind == SEEN and g.ch != " " and any(
+                0 <= j < len(glyphs) and glyphs[j].kind == ANY for j in (i - 1, i + 1)):
+            out[i] = Glyph(g.ch, NEAR)
+    return Sealed(tuple(out), head, tail)
+
+
+_SAME: dict[str, str] = {}
+for _c in sorted(_VI):
+    _SAME[fold(_c)] = _SAME.get(fold(_c), "") + _c
+
+
+def _letter(ch: str, kind: int, folded: bool) -> str:
+    """One read letter as a regex: itself, or (near a hidden one) any letter with its base."""
+    low = ch.lower()
+    if folded:
+        return regex.escape(fold(low))
+    if kind == SEEN or fold(low) not in _SAME:
+        return regex.escape(low)
+    return "[" + _SAME[fold(low)] + "]"
+
+
+def pattern(line: Sealed, folded: bool = False) -> regex.Pattern[str]:
+    """A regex on lower-case text that every value the seal's leftovers allow matches in full.
+    `folded`: compare every letter without its marks (for lists whose marks OCR often misreads)."""
+    parts = [f".{{0,{line.head}}}"] if line.head else []
+    run = 0
+    for g in line.glyphs + (Glyph("", SEEN),):
+        if g.kind == ANY:
+            run += 1
+            continue
+        if run:
+            parts.append(f".{{{max(0, run - 1)},{run + 1}}}")
+            run = 0
+        if not g.ch:
+            break
+        if g.ch == " ":
+            parts.append(" ?")
+        else:
+            parts.append(_letter(g.ch, g.kind, folded))
+    if line.tail:
+        parts.append(f".{{0,{line.tail}}}")
+    return regex.compile("".join(parts))
+
+
+def unique_fit(line: Sealed, values: Iterable[str], folded: bool = False) -> str:
+    """The one value that fits what the seal left of the line, or '' (none, or several).
+
+    >>> s = Sealed((Glyph("C", 2), Glyph("H", 2), Glyph("U", 2), Glyph(" ", 2), Glyph("T", 2),
+    ...             Glyph("I", 1), Glyph(":", 0), Glyph("H", 1)), 0, 0)
+    >>> unique_fit(s, ["Chủ tịch", "Phó Chủ tịch", "Chánh Văn phòng"], folded=True)
+    'Chủ tịch'
+    >>> unique_fit(Sealed(s.glyphs, 4, 0), ["Chủ tịch", "Phó Chủ tịch"], folded=True)
+    ''
+    """
+    rx = pattern(line, folded)
+    hits = {v for v in values if rx.fullmatch(fold(v.lower()) if folded else v.lower())}
+    return hits.pop() if len(hits) == 1 else ""
