@@ -10,6 +10,7 @@ scripts/ocr_training.py (build/ocr_training/dev), restored with dictionaries bui
   2. OCR without Vietnamese data (-l eng, level 1)         target WER <= 4 %
   3. Tesseract vie of the sample scans (levels 1-3)        level 3 reduced >= 80 %, never worse
   4. dev split: Tesseract vie, levels 3 and 4              reduced >= 60 %, no document worse
+     (and again with Tesseract's word confidences from its TSV, as a run passes them)
   5. diacritic-free held-out corpus documents              WER <= 0.8 %
   6. harm: 20,000 words of correct held-out text and tests/data/restore/must_not_change.tsv
                                                             words changed <= 0.05 %
@@ -27,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pipeline.evaluate import strip_marks, text_scores  # noqa: E402
-from pipeline.normalize import normalize  # noqa: E402
+from pipeline.normalize import normalize, tsv_words, word_confidences  # noqa: E402
 
 
 def pyvi_restore():
@@ -134,10 +135,13 @@ def held_out(totals: dict) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="vnplans-bench-"))
     try:
         build_held_out(corpus, 10, tmp)
+        if (ROOT / "dictionaries" / "ocr_confidence.tsv").exists():  # learned from training renders too
+            shutil.copy(ROOT / "dictionaries" / "ocr_confidence.tsv", tmp / "ocr_confidence.tsv")
         r = Restorer(load(tmp))
         print()
         dev = ROOT / "build" / "ocr_training" / "dev"
         levels: dict[int, list] = {}
+        with_conf: dict[int, list] = {}
         for gt in sorted(dev.glob("*.gt.txt")):
             vie = gt.with_name(gt.name.replace(".gt.txt", ".vie.txt"))
             if not vie.exists():
@@ -145,11 +149,18 @@ def held_out(totals: dict) -> None:
             gold, raw = gt.read_text(encoding="utf-8"), normalize(vie.read_text(encoding="utf-8"))
             a = text_scores(gold, raw)["wer"]
             b = text_scores(gold, restore(raw, r).text)["wer"]
-            levels.setdefault(int(gt.name.split("_l")[1][0]), []).append((a, b, len(gold.split())))
+            lv = int(gt.name.split("_l")[1][0])
+            levels.setdefault(lv, []).append((a, b, len(gold.split())))
+            tsv = vie.with_suffix(".tsv")
+            if tsv.exists():  # the same text with Tesseract's word confidences, as a run passes them
+                confs = word_confidences(raw, tsv_words(tsv.read_text(encoding="utf-8")))
+                c = text_scores(gold, restore(raw, r, confidences=confs).text)["wer"]
+                with_conf.setdefault(lv, []).append((a, c, len(gold.split())))
         if not levels:
             print("dev split: none (make it: nice -n 10 python scripts/ocr_training.py)")
         print("side by side, Tesseract vie (token-weighted WER, raw -> corrected, reduction):")
         for label, rows in [(f"dev split (held-out corpus), level {lv}", rows) for lv, rows in sorted(levels.items())] + [
+                (f"  ... with OCR word confidences, level {lv}", rows) for lv, rows in sorted(with_conf.items())] + [
                 (t.replace("3 tesseract -l vie, ", "sample plans (test), "), rows) for t, rows in totals.items() if t.startswith("3")]:
             n = sum(x[-1] for x in rows)
             a = sum(x[0] * x[-1] for x in rows) / n

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 from . import fields, inputs, layout, legacy, numberdate, poppler, tesseract, textlayer
 from .errors import DocReason, InputFileError, PageError
 from .gazetteer import Gazetteer
-from .normalize import normalize
+from .normalize import normalize, word_confidences
 from .records import Evidence, InputKind, PageResult, PlanRecord, Quality, Reading, Reason, Restored, ReviewFlag, Source
 from .structure import parse
 
@@ -263,7 +263,7 @@ def finish(source: str, pages: tuple[PageResult, ...], text_source: Source, corr
     conf = round(sum(w.conf for w in words) / len(words), 2) if words else None
     corrections = 0
     if corrector is not None and text_source in (Source.OCR, Source.TEXT):
-        res = corrector.correct(text)
+        res = corrector.correct(text, body_confidences(text, good) if text_source == Source.OCR else None)
         text, corrections = res.text, len(res.corrections)
         quality = Quality(conf, res.coverage, corrections)
     elif corrector is not None:
@@ -276,6 +276,13 @@ def finish(source: str, pages: tuple[PageResult, ...], text_source: Source, corr
     rec = replace(rec, quality=quality, warnings=tuple(warnings) + rec.warnings)
     rec = zones(rec, list(good), corrector, gaz(), text_source, pdf_path)
     return Finished(rec, text, good, corrections, conf)
+
+
+def body_confidences(text: str, pages: tuple[PageResult, ...]) -> list[list[float]] | None:
+    """Tesseract's confidence of each token of the normalised body text, its pages' OCR words
+    taken in the order their text has them (issue 17); None without OCR words."""
+    words = [(w.text, w.conf) for p in pages for w in sorted(p.words, key=lambda w: (w.line, w.left))]
+    return word_confidences(text, words) if words else None
 
 
 def zones(rec: PlanRecord, pages: list[PageResult], corrector: Corrector | None, gaz: Gazetteer,

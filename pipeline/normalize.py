@@ -6,9 +6,11 @@ changed something.
 """
 from __future__ import annotations
 
+import difflib
 import statistics
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import cast
 
 import regex
 
@@ -236,3 +238,90 @@ def normalize(text: str, explain: bool = False) -> str | tuple[str, list[str]]:
             applied.append(name)
         text = new
     return (text, applied) if explain else text
+
+
+# ---------------------------------------------------------------- OCR confidences through normalising
+
+UNKNOWN_CONF = -1.0  # a token no OCR word stands for (a column mark, a bullet normalising made)
+_GAP = 8  # tokens or words skipped at most where normalising dropped or changed some
+
+
+def word_confidences(text: str, words: Sequence[tuple[str, float]]) -> list[list[float]]:
+    """Per line of a normalised text, the OCR confidence of each whitespace token: its tokens
+    aligned in order with the OCR words (text, confidence) it was made from. A token joined
+    from words ('tổ-' 'chức') takes the lowest; one no word matches gets UNKNOWN_CONF."""
+    lines = [ln.split() for ln in text.split("\n")]
+    toks = [t for ln in lines for t in ln]
+    seen = [fix_lookalikes(unicode_nfc(w)).strip() for w, _ in words]
+    confs = [c for _, c in words]
+    out = [UNKNOWN_CONF] * len(toks)
+    i = j = 0
+    while i < len(toks) and j < len(seen):
+        if toks[i] == seen[j]:
+            out[i] = confs[j]
+            i, j = i + 1, j + 1
+            continue
+        di, dj = _resync(toks, seen, i, j)
+        if di and dj:
+            out[i:i + di] = _gap_confidences(toks[i:i + di], seen[j:j + dj], confs[j:j + dj])
+        i, j = i + di, j + dj
+    res, k = [], 0
+    for ln in lines:
+        res.append(out[k:k + len(ln)])
+        k += len(ln)
+    return res
+
+
+def _gap_confidences(toks: list[str], seen: list[str], confs: list[float]) -> list[float]:
+    """Tokens that normalising made of some words ('tổchức' of 'tổ-' 'chức', '- Nội' of '~Nội'):
+    each takes the lowest confidence of the words it shares letters with."""
+    a, b = " ".join(toks), " ".join(seen)
+    word_at = [k for k, w in enumerate(seen) for _ in w + " "]  # the word of each character of b
+    tok_at = [k for k, t in enumerate(toks) for _ in t + " "]
+    found: list[set[int]] = [set() for _ in toks]
+    for m in difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks():
+        for x in range(m.size):
+            if not a[m.a + x].isspace():
+                found[tok_at[m.a + x]].add(word_at[m.b + x])
+    return [min(confs[k] for k in ks) if ks else UNKNOWN_CONF for ks in found]
+
+
+def _resync(toks: list[str], seen: list[str], i: int, j: int) -> tuple[int, int]:
+    """The nearest (tokens, words) to skip after which both go on alike for two tokens (or to
+    their ends); else the words up to where the next three tokens follow (a block of words
+    normalising dropped); else one token."""
+    def same(a: int, b: int) -> bool:
+        return toks[a] == seen[b] and (a + 1 >= len(toks) or b + 1 >= len(seen) or toks[a + 1] == seen[b + 1])
+    for total in range(1, 2 * _GAP + 1):
+        for di in range(max(0, total - _GAP), min(total, _GAP) + 1):
+            dj = total - di
+            if i + di < len(toks) and j + dj < len(seen) and same(i + di, j + dj):
+                return di, dj
+    if i + 3 <= len(toks):
+        for b in range(j + 1, min(len(seen) - 2, j + 50 * _GAP)):
+            if seen[b:b + 3] == toks[i:i + 3]:
+                return 0, b - j
+    return 1, 0
+
+
+def tsv_words(tsv: str) -> list[tuple[str, float]]:
+    """The words of Tesseract's TSV output (`tesseract IMAGE - tsv`) in order, with their
+    confidences."""
+    out = []
+    for row in tsv.splitlines()[1:]:
+        f = row.split("\t")
+        if len(f) >= 12 and f[0] == "5" and f[11].strip():
+            out.append((f[11].strip(), float(f[10])))
+    return out
+
+
+def ocr_tsv(tsv: str) -> tuple[str, list[list[float]]]:
+    """Tesseract's TSV output as a run reads it: one line per OCR line, normalised, with the
+    confidence of each token of each line (`word_confidences`)."""
+    lines: dict[tuple[str, ...], list[str]] = {}
+    for row in tsv.splitlines()[1:]:
+        f = row.split("\t")
+        if len(f) >= 12 and f[0] == "5" and f[11].strip():
+            lines.setdefault(tuple(f[1:5]), []).append(f[11].strip())
+    text = cast(str, normalize("\n".join(" ".join(ws) for ws in lines.values())))
+    return text, word_confidences(text, tsv_words(tsv))

@@ -506,7 +506,8 @@ def restore(text: str, lex: Lexicon | Restorer, tone_style: str = "keep", mode: 
             confidences: Sequence[Sequence[float]] | None = None) -> Restored:
     """Corrected text and the account of every change. tone_style: keep | old | new.
     `confidences`, when given: per line of the text, Tesseract's confidence (0-100) of each
-    whitespace-separated word (a line whose count differs is taken without): a word OCR was
+    whitespace-separated word, negative where not known (a line whose count differs is taken
+    without; `normalize.word_confidences` makes them for normalised OCR text): a word OCR was
     sure of needs stronger evidence to change, a doubtful one less (learned shares of wrong
     words per confidence, dictionaries/ocr_confidence.tsv)."""
     # the beam search allocates many small tuples and makes no reference cycles: the cyclic
@@ -606,7 +607,7 @@ class _Tokeniser:
                 else:
                     self.run.append((m.start(), m.end(), None, "<unk>"))  # a dash, a slash: inside the run
                 continue
-            if chunk_conf:
+            if chunk_conf and chunk_conf[m.start()] >= 0:  # a negative confidence: not known
                 self.conf_at.setdefault(li, []).append((m.start(), m.end(), chunk_conf[m.start()]))
             if not plain and not line[:m.start()].strip() and self._odd_marker(m.start(), chunk):
                 continue
@@ -737,13 +738,26 @@ def _doubts(r: Restorer, runs: list[tuple[int, Run]], conf_at: dict[int, list[tu
     if conf_at and r.lex.doubt:
         for k, (li, run) in enumerate(runs):
             ex = []
-            for s, _, w, _ in run:
+            for i, (s, _, w, _) in enumerate(run):
                 c = _chunk_conf(conf_at, li, s)
                 if c is not None and w is not None:
                     word_conf[(li, s)] = c
-                ex.append(r.doubt_cost(c) if c is not None and w is not None else 0.0)
+                x = r.doubt_cost(c) if c is not None and w is not None else 0.0
+                if x < 0 and not (_known_at(r, run, i - 1) and _known_at(r, run, i + 1)):
+                    x = 0.0  # doubt lowers the bar for evidence from context, and there is none
+                ex.append(x)
             extras[k] = ex if any(ex) else None
     return extras, word_conf
+
+
+def _known_at(r: Restorer, run: Run, i: int) -> bool:
+    """Does slot i of a run give the language model context: a token it knows, or the run's
+    start or end?"""
+    if i < 0 or i >= len(run):
+        return True
+    _, _, w, ctx = run[i]
+    tok = tone_new(w.lower()) if w is not None else ctx
+    return tok in r.lex.ids and tok not in ("<oov>", "<unk>")
 
 
 def _account(r: Restorer, runs: list[tuple[int, Run]], decoded: list[Decoded], extras: list[list[float] | None],

@@ -79,3 +79,27 @@ def test_clean_text_does_not_change(text):
 def test_lookalike_eth():
     assert normalize("Quyết định số 36/QĐÐ-UBND; ÐẢNG ỦY; UBÑND\n") == "Quyết định số 36/QĐ-UBND; ĐẢNG ỦY; UBĐND\n"
     assert normalize("theo điểm ¡ khoản 1\n") == "theo điểm i khoản 1\n"
+
+
+def test_word_confidences_follow_the_words_through_normalising():
+    """Each token of the normalised text gets the confidence of the OCR word it came from: a
+    dropped page number and noise line shift nothing, a word split at a line end takes the
+    lower of its halves, a bullet normalising made and a column mark get none (-1)."""
+    from pipeline.normalize import UNKNOWN_CONF, word_confidences
+    words = [("Kế", 91), ("hoạch", 95), ("tổ-", 60), ("chức", 80), ("2", 97), ("~", 30), ("~Nội", 70),
+             ("dung", 96), ("|", 50), ("QÐ", 40), ("rõ", 93)]
+    raw = "Kế hoạch tổ-\nchức\n2\n~\n~Nội dung | QÐ rõ"
+    text = normalize(raw)
+    assert text == "Kế hoạch tổchức\n\n- Nội dung | QĐ rõ\n"
+    confs = word_confidences(text, [(w, float(c)) for w, c in words])
+    assert confs == [[91, 95, 60], [], [UNKNOWN_CONF, 70, 96, 50, 40, 93], []]
+    assert [len(c) for c in confs] == [len(ln.split()) for ln in text.split("\n")]
+
+
+def test_word_confidences_resync_after_a_dropped_block():
+    """Words normalising dropped (more than a few) are skipped; the rest still line up."""
+    from pipeline.normalize import word_confidences
+    kept = [f"từ{i}" for i in range(30)]
+    words = [(w, 90.0) for w in kept[:10]] + [("x", 10.0)] * 20 + [(w, 80.0) for w in kept[10:]]
+    confs = word_confidences(" ".join(kept), words)
+    assert confs == [[90.0] * 10 + [80.0] * 20]

@@ -220,3 +220,20 @@ def test_language_model_read_lazily_gives_the_table_rows(lexicon):
                 assert lexicon.logp(ids[x], ids[a], ids[b]) == bo + lp
                 checked += 1
     assert checked > 50 and len(lexicon.tri) == len(rows)
+
+
+def test_ocr_confidence_sets_the_bar_for_a_change(lexicon):
+    """A word Tesseract doubted changes on weaker evidence from context than one it was sure
+    of; beside a word the language model does not know there is no such evidence, so doubt
+    alone changes nothing ('Nhâm Dần': a valid year name stays)."""
+    text = "các tổ chức, cá nhân phải chuyên sang sử dụng hóa đơn điện tử"
+    n = len(text.split())
+    assert restore(text, lexicon, confidences=[[97.0] * n]).text == text
+    res = restore(text, lexicon, confidences=[[85.0] * n])
+    assert "phải chuyển sang" in res.text
+    c = res.corrections[0]
+    assert c.confidence == 85.0 and c.margin is not None and c.margin > 0
+    year = "dịp Tết Nguyên đán Nhâm Dần năm 2022."
+    assert restore(year, lexicon, confidences=[[90.0] * len(year.split())]).text == year
+    unknown = [[-1.0] * n]  # negative: not known, as without confidences
+    assert restore(text, lexicon, confidences=unknown).text == restore(text, lexicon).text
