@@ -280,8 +280,12 @@ def cmd_restore(args: argparse.Namespace) -> int:
             return ExitCode.bad_args
         from .inputs import read_text
         text = read_text(p)
+    confs = None
+    if args.file.lower().endswith(".tsv"):  # Tesseract's TSV: read as a run reads OCR, with word confidences
+        from .normalize import ocr_tsv
+        text, confs = ocr_tsv(text)
     lex = _load_lexicon(args)
-    res = restore(text, lex, tone_style=args.tone_style)
+    res = restore(text, lex, tone_style=args.tone_style, confidences=confs)
     sys.stdout.write(res.text)
     if args.explain:
         for c in res.corrections:
@@ -413,7 +417,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.set_defaults(func=cmd_export)
 
     s = sub.add_parser("restore", help="restore diacritics and fix OCR errors in a text file")
-    s.add_argument("file", metavar="FILE", help="text file, or - for stdin")
+    s.add_argument("file", metavar="FILE", help="text file, Tesseract TSV (NAME.tsv: its word confidences used), "
+                                                "or - for stdin")
     s.add_argument("--explain", action="store_true", help="list every change on stderr")
     s.add_argument("--tone-style", choices=["keep", "old", "new"], default="keep",
                    help="tone mark placement: keep as written (default), old 'hoà', new 'hòa'")

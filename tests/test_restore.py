@@ -237,3 +237,18 @@ def test_ocr_confidence_sets_the_bar_for_a_change(lexicon):
     assert restore(year, lexicon, confidences=[[90.0] * len(year.split())]).text == year
     unknown = [[-1.0] * n]  # negative: not known, as without confidences
     assert restore(text, lexicon, confidences=unknown).text == restore(text, lexicon).text
+
+
+def test_explain_on_tesseract_tsv_shows_confidence_and_margin(tmp_path, capsys):
+    """`vnplans restore PAGE.tsv --explain`: OCR text as a run reads it, each change with the
+    OCR word's confidence and the decision's margin."""
+    from pipeline.cli import main
+    head = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext"
+    words = [("Tố", 60), ("chức", 96), ("Hội", 96), ("nghị", 95), ("tống", 70), ("kết", 96)]
+    rows = [f"5\t1\t1\t1\t1\t{i}\t{10 * i}\t0\t9\t9\t{c}\t{w}" for i, (w, c) in enumerate(words, 1)]
+    f = tmp_path / "page.tsv"
+    f.write_text("\n".join([head, *rows]) + "\n", encoding="utf-8")
+    assert main(["restore", str(f), "--explain"]) == 0
+    out, err = capsys.readouterr()
+    assert out.strip() == "Tổ chức Hội nghị tổng kết"
+    assert "Tố -> Tổ" in err and "\tconf 60" in err and "\tconf 70" in err and err.count("margin") == 2
