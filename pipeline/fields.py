@@ -44,6 +44,7 @@ SYMBOL_TYPES = {"KH": "Kế hoạch", "QĐ": "Quyết định", "BC": "Báo cáo
 LEVELS = ("đặc khu", "thành phố", "thị trấn", "thị xã", "phường", "xã", "tỉnh", "quận", "huyện")
 MIN_CONF = 60.0  # mean word confidence under which a value is flagged low-confidence
 PRINTED_CONF = 88.0  # a number or day read with less than this may be handwriting
+MONTH_CONF = 40.0  # a month read with less is not taken, the year is (dev pages: a wrong '09' at 16, right ones >= 48)
 
 
 @dataclass(frozen=True)
@@ -265,12 +266,14 @@ def symbol_parts_ok(symbol: str) -> bool:
                for part in regex.split(r"[-.]", symbol.split("/")[-1]))
 
 
-_DATE = regex.compile(r"^(?P<place>.*?)\s*[,.]\s*ng[aà]y\s*(?P<day>\S*?)\s*th[aá]ng\s*(?P<month>\S*?)\s*n[aă]m\s*(?P<year>\d{4})")
+_A = "[aàáảãạăằắẳẵặâầấẩẫậ]"  # 'tháng' read 'thắng', 'ngày' read 'ngảy': the anchor words' marks vary
+_DATE = regex.compile(rf"^(?P<place>.*?)\s*[,.]\s*ng{_A}y?\s*(?P<day>\S*?)\s*th{_A}ng\s*(?P<month>\S*?)\s*n{_A}m\s*(?P<year>\d{{4}})")
 
 
 def rule_place_date(text: str) -> tuple[str, str, str, str]:
     """'Quảng Ngãi, ngày 06 tháng 01 năm 2025' -> ('Quảng Ngãi', '06', '01', '2025'): the parts as
-    written (day or month may be ink that OCR garbled: the caller judges them)."""
+    written (day or month may be ink that OCR garbled: the caller judges them). Ink over 'ngày'
+    ('ngàW/† tháng 5 năm 2021') leaves the rest: ('Quảng Ngãi', 'W/†', '5', '2021')."""
     m = _DATE.search(text)
     if not m:
         return "", "", "", ""
@@ -320,6 +323,14 @@ def rule_title_start(title: str) -> str:
     if _VE_VIEC.match(title):
         return "Về việc " + _VE_VIEC.sub("", title, count=1)
     return title
+
+
+def title_opens(title: str) -> bool:
+    """A summary opens with a capital ('Về việc …', 'V/v …', 'Ban hành …'); one that opens in
+    lower case ('trình nội bộ giải quyết …') is the end of a title whose first lines OCR lost.
+    An empty title is no evidence either way."""
+    first = next((c for c in title if c.isalpha()), "")
+    return not first or first.isupper()
 
 
 # ---------------------------------------------------------------- signature
@@ -393,44 +404,57 @@ SEAL_NAME_CONF = 95.0  # a name read under a seal with less confidence must be a
 AUTH_WORDS = ("TM.", "KT.", "TL.", "TUQ.", "Q.")
 
 
+def _doubtful_under_opaque(seg: Segment, position: str, lay: DocLayout, gaz: Gazetteer) -> bool:
+    """A position read with doubt from a line whose letters a seal as dark as the print hid,
+    where what is left fits another position too: 'CHỦ TỊCH' with room under the ring before it."""
+    seals = [b for p, b in lay.opaque if p == seg.page]
+    if not seals or seg.conf >= SURE_CONF:
+        return False
+    line = sealed_line(seg.words, seals, seals)
+    return line.hidden and unique_fit(line, gaz.positions, folded=True) != position
+
+
 def _caps_seen(text: str) -> bool:
     """Most letters read are capitals (a title line with some letters a seal garbled: 'CHU TIf?H')."""
     letters = [c for c in text if c.isalpha()]
     return len(letters) >= 3 and sum(c.isupper() for c in letters) >= 0.75 * len(letters)
 
 
-def sealed_caps(seg: Segment, seals: list[tuple[int, int, int, int]], gaz: Gazetteer) -> tuple[str, bool]:
+def sealed_caps(seg: Segment, seals: list[tuple[int, int, int, int]], gaz: Gazetteer,
+                opaque: Sequence[tuple[int, int, int, int]] = ()) -> tuple[str, bool]:
     """A signature title line whose letters a seal's ring hid -> (the line repaired, whether a
     position may be read from it). The position is the one that fits what is left ('CHU TI:H'
     -> 'CHỦ TỊCH'); the authority word too ('£M. ỦY BAN' -> 'TM. ỦY BAN'). When letters are hidden
     and several positions fit ('CHU TICH' with a word's room under the ring before it: 'PHÓ CHỦ
-    TỊCH' too), none may be read. A line the seal left whole is returned as read."""
-    line = sealed_line(seg.words, seals)
+    TỊCH' too, or 'TL. CHỦ TỊCH'), none may be read. A line the seal left whole is returned as read."""
+    line = sealed_line(seg.words, seals, opaque)
     if not line.hidden:
         return seg.text, True
-    pos = unique_fit(line, gaz.positions, folded=True)
+    chains = [f"{a} {p}" for a in AUTH_WORDS for p in gaz.positions]  # 'TL. CHỦ TỊCH' is a line too
+    pos = unique_fit(line, list(gaz.positions) + chains, folded=True)
     if pos:
-        return pos.upper(), True
-    first = sealed_line(seg.words[:1], seals)
+        return pos.upper(), pos not in chains
+    first = sealed_line(seg.words[:1], seals, opaque)
     auth = unique_fit(first, AUTH_WORDS, folded=True) if first.hidden else ""
     if auth and len(seg.words) > 1:
         return " ".join([auth] + [w.text for w in seg.words[1:]]), False
     return seg.text, False
 
 
-def _changed_hidden(seg: Segment, name: str, seals: list[tuple[int, int, int, int]]) -> bool:
+def _changed_hidden(seg: Segment, name: str, seals: list[tuple[int, int, int, int]],
+                    opaque: Sequence[tuple[int, int, int, int]] = ()) -> bool:
     """A given name of `name` differs from what was read in a word whose letters a seal's ring hid:
     a grave read for an acute is OCR's slip on a visible word, on a hidden one it is no evidence."""
     words = [w for w in seg.words if strip_noise(w.text)]
     out = name.split()
     if len(words) != len(out):
         return True
-    return any(i and strip_noise(w.text) != o and sealed_line([w], seals).hidden
+    return any(i and strip_noise(w.text) != o and sealed_line([w], seals, opaque).hidden
                for i, (w, o) in enumerate(zip(words, out)))
 
 
 def sealed_name(seg: Segment, seals: list[tuple[int, int, int, int]], gaz: Gazetteer,
-                given: Mapping[str, int]) -> str:
+                given: Mapping[str, int], opaque: Sequence[tuple[int, int, int, int]] = ()) -> str:
     """A signer's name whose letters a seal's ring hid: each word the one surname (first) or
     given name (after) that fits what is left, else ''. A word the seal left whole must be one as
     read. 'Đặng Xu+a Điện' -> 'Đặng Xuân Điện' when Xuân is the only given name that fits."""
@@ -439,7 +463,7 @@ def sealed_name(seg: Segment, seals: list[tuple[int, int, int, int]], gaz: Gazet
         return ""
     out = []
     for i, w in enumerate(words):
-        line = sealed_line([w], seals)
+        line = sealed_line([w], seals, opaque)
         known = sorted(gaz.surnames) if i == 0 else sorted(given)
         if not line.hidden:
             word = w.text if i == 0 else w.text.lower()
@@ -620,6 +644,9 @@ def read_fields(lay: DocLayout, fix: Fix, gaz: Gazetteer, known: Callable[[str],
         year_conf = max((w.conf for w in date_seg.words if year and year in w.text), default=0.0)
         if year and year_conf < PRINTED_CONF:
             year = ""  # a printed year read with doubt ('2016' for 2018 on a bilevel scan): no date at all
+        month_conf = min((w.conf for w in date_seg.words if month and month in w.text), default=100.0)
+        if month and month_conf < MONTH_CONF:
+            month = ""  # a month read with little confidence ('09' at 16 for 02 on a 100-dpi scan): year only
         date = iso_date(year, month, day)
         day_conf = min((w.conf for w in date_seg.words if w.text == day), default=0.0)
         reason = "" if year else Reason.LOW_CONFIDENCE.value
@@ -630,6 +657,9 @@ def read_fields(lay: DocLayout, fix: Fix, gaz: Gazetteer, known: Callable[[str],
         out["date"] = _val("date", date, [date_seg], reason)
         printed_day = day if regex.fullmatch(r"\d{1,2}", day) and day_conf >= PRINTED_CONF else ""
         out["_date_parts"] = Value("_date_parts", (year, month, printed_day))
+    elif right:  # the header's right column was read, its date line not: no value from elsewhere
+        out["place"] = Value("place", "", reason=Reason.MISSING.value)
+        out["date"] = Value("date", "", reason=Reason.MISSING.value)
     title_segs = list(lay.get(Zone.TITLE))
     if not title_segs and not left:
         return out | _signature_fields(lay, fix, gaz, known, given)
@@ -653,6 +683,8 @@ def read_fields(lay: DocLayout, fix: Fix, gaz: Gazetteer, known: Callable[[str],
     title = regex.sub(r"(\p{L})\s*-\s*(\p{L})", r"\1 - \2", title) if regex.search(r"\s-\S|\S-\s", title) else title
     if any(z is Zone.TITLE_CUT for z, _ in lay.zones):
         title, reason = "", Reason.SEAL.value
+    elif not title_opens(title):
+        title, reason = "", Reason.LOW_CONFIDENCE.value  # its first lines were lost: not a title
     else:
         reason = "" if title else Reason.MISSING.value
     out["title"] = _val("title", title, kept, reason)
@@ -673,12 +705,14 @@ def _signature_fields(lay: DocLayout, fix: Fix, gaz: Gazetteer, known: Callable[
         for j, seg in enumerate(sig):
             seals = [b for p, b in lay.seals if p == seg.page]
             if seals and seg.conf < SURE_CONF and _under(seg, lay.seals) and _caps_seen(seg.text):
-                raw[j], _ = sealed_caps(seg, seals, gaz)
+                raw[j], _ = sealed_caps(seg, seals, gaz, [b for p, b in lay.opaque if p == seg.page])
                 if raw[j] != seg.text:
                     sig_lines[j] = raw[j]
         a2, p2, pi2, after2 = rule_signature(sig_lines, gaz, raw)
         if (a2 or p2) and (not authority or a2.startswith(authority)) and (not position or p2 == position):
             authority, position, pi, after = a2, p2 or position, pi2 if p2 else pi, after2 if p2 else after
+    if position and pi >= 0 and _doubtful_under_opaque(sig[pi], position, lay, gaz):
+        position = ""  # a seal as dark as the print may hide a word before it ('PHÓ CHỦ TỊCH')
     seal_pages = {p for p, _ in lay.seals}
     out["signer_authority"] = _val("signer_authority", authority, sig[:max(pi, 0)] if authority else [])
     out["signer_position"] = _val("signer_position", position, [sig[pi]] if pi >= 0 else [],
@@ -696,11 +730,12 @@ def _signature_fields(lay: DocLayout, fix: Fix, gaz: Gazetteer, known: Callable[
                 # not 'Hậu') when every given name is one people have as read; else the letters the
                 # ring hid are filled only where one surname or given name fits
                 seals = [b for p, b in lay.seals if p == name_seg.page]
+                opaque = [b for p, b in lay.opaque if p == name_seg.page]
                 read = rule_name(name_seg.text, gaz, known, given)
                 name = read if read and all(w.lower() in given for w in read.split()[1:]) \
-                    and not _changed_hidden(name_seg, read, seals) else ""
+                    and not _changed_hidden(name_seg, read, seals, opaque) else ""
                 if not name:
-                    name = sealed_name(name_seg, seals, gaz, given)
+                    name = sealed_name(name_seg, seals, gaz, given, opaque)
                     repaired = bool(name)
             if name or cand:
                 break

@@ -30,6 +30,7 @@ class Mark:
     kind: str  # 'seal', 'stamp' (incoming-document box), 'signature-box' (digital-signature stamp)
     box: tuple[int, int, int, int]  # x0, y0, x1, y1
     score: float  # 0-100: how sure the shape test is
+    opaque: bool = False  # a seal as dark as the print: the letters under its rings are lost
 
 
 @dataclass(frozen=True)
@@ -212,8 +213,9 @@ def find_seals(ink: np.ndarray, dpi: float) -> list[tuple[float, float, float, f
     return out
 
 
-def suppress_seal(gray: np.ndarray, cx: float, cy: float, r: float, dpi: float) -> np.ndarray:
-    """The page with one seal whitened but for the print under it. A seal lighter than the print
+def suppress_seal(gray: np.ndarray, cx: float, cy: float, r: float, dpi: float) -> tuple[np.ndarray, bool]:
+    """The page with one seal whitened but for the print under it, and whether the seal was as
+    dark as the print (then letters under its rings are lost, not just uncovered). A seal lighter than the print
     (gray scans) goes by its shade. An equally dark one (bilevel scans) goes by geometry: a
     print line is a row of letters continuing outside the seal's disk, and inside it only what
     stands on that row's baseline (and the tone marks over it) is print. Off those rows everything in the disk (rings,
@@ -270,7 +272,7 @@ def suppress_seal(gray: np.ndarray, cx: float, cy: float, r: float, dpi: float) 
         hole = (ring & near & ~keep).astype(np.uint8)
         if hole.any():
             crop[:] = cv2.inpaint(np.ascontiguousarray(crop), hole, 3, cv2.INPAINT_TELEA)
-        return out
+        return out, False
     # on a print row inside the disk keep the pieces that fit the row, with the ring bits
     # that cut through them; all the rest of the disk goes
     m, labels, st, _ = cv2.connectedComponentsWithStats(np.where(ring, 0, ink).astype(np.uint8), connectivity=8)
@@ -293,7 +295,7 @@ def suppress_seal(gray: np.ndarray, cx: float, cy: float, r: float, dpi: float) 
     t = max(3, int(_mm(1.5, dpi)) | 1)  # ink next to a kept letter is its own, cut by the ring
     keep = cv2.dilate(keep.astype(np.uint8), np.ones((t, t), np.uint8)).astype(bool) & rows[:, None] & (ink > 0)
     crop[disk & ~keep] = paper  # the paper's own shade, not a white hole
-    return out
+    return out, True
 
 
 def _colour_marks(small: np.ndarray, f: float, dpi: float) -> list[Mark]:
@@ -399,9 +401,9 @@ def prepare(img: Image.Image, dpi: float, suppress: bool = True, deskew: bool = 
     seals: list[Mark] = []
     if suppress:
         for cx, cy, r, score in find_seals(ink, sdpi):
-            gray = suppress_seal(gray, cx / f, cy / f, r / f, dpi)
+            gray, opaque = suppress_seal(gray, cx / f, cy / f, r / f, dpi)
             seals.append(Mark("seal", (int((cx - r) / f), int((cy - r) / f), int((cx + r) / f),
-                                       int((cy + r) / f)), score))
+                                       int((cy + r) / f)), score, opaque))
     stamps = [Mark(k, (int(b[0] / f), int(b[1] / f), int(b[2] / f), int(b[3] / f)), s)
               for k, b, s in find_boxes(ink, sdpi)]
     if rgb is not None:

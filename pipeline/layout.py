@@ -53,6 +53,7 @@ class DocLayout:
     sign_page: int  # 0 when no signature page was found
     zones: tuple[tuple[Zone, tuple[Segment, ...]], ...]
     seals: tuple[tuple[int, tuple[int, int, int, int]], ...] = ()  # (page, box) of seals found on the image
+    opaque: tuple[tuple[int, tuple[int, int, int, int]], ...] = ()  # those as dark as the print
 
     def get(self, zone: Zone) -> tuple[Segment, ...]:
         return next((s for z, s in self.zones if z is zone), ())
@@ -253,15 +254,24 @@ def title_segments(below: list[Segment], width: int, centre: float, lh: float) -
     out: list[Segment] = []
     body = text_column(below, width)
     tol = max(0.025 * width, 0.9 * lh)
-    for s in below:
+    rest = [s for s in below if not _speck(s, lh)]
+    i = 0
+    while i < len(rest):
+        s = rest[i]
+        i += 1
         if not out:
             if is_centred(s, centre, width, body) and s.box[1] < (below[0].box[1] + 12 * lh):
                 out.append(s)
             continue
         mid = out[0].cx
-        gap = s.box[1] - out[-1].box[3]
-        gaps = [b.box[1] - a.box[3] for a, b in zip(out, out[1:])]
-        if gap > 1.8 * lh or (len(out) >= 2 and gap > 2 * max(gaps) + 0.3 * lh):
+        if abs(s.cx - mid) > tol and i < len(rest) and _same_row(s, rest[i]):
+            joined = _segment(s.page, sorted(s.words + rest[i].words, key=lambda w: w.left))
+            if abs(joined.cx - mid) <= tol:  # one title line OCR cut in two at a lost word
+                s = joined
+                i += 1
+        gap = vgap(out[-1], s)
+        gaps = [vgap(a, b) for a, b in zip(out, out[1:])]
+        if gap > 1.8 * lh or (len(out) >= 2 and gap > 2 * max(max(gaps), 0.25 * lh) + 0.3 * lh):
             break
         if _caps(s.text) and any(not _caps(t.text) for t in out):
             break  # the authority line of a decision ('CHỦ TỊCH ỦY BAN NHÂN DÂN …') starts the body
@@ -277,6 +287,25 @@ def title_segments(below: list[Segment], width: int, centre: float, lh: float) -
         cut = gap < 0.35 * lh and abs(s.cx - mid) < 0.06 * width and not _caps(s.text)
         return out, cut
     return out, False
+
+
+def _speck(s: Segment, lh: float) -> bool:
+    """Dirt OCR read as a segment: flatter than half a line, or one sign, or read with almost no
+    confidence ('—— SƯ U' at 15 where a seal's edge crosses the page)."""
+    return s.height < 0.45 * lh or sum(c.isalnum() for c in s.text) < 2 or s.conf < 30
+
+
+def _same_row(a: Segment, b: Segment) -> bool:
+    """`b` continues `a` on the same text line (their heights overlap by most of the smaller)."""
+    return b.box[0] > a.box[2] and min(a.box[3], b.box[3]) - max(a.box[1], b.box[1]) > 0.5 * min(a.height, b.height)
+
+
+def vgap(a: Segment, b: Segment) -> int:
+    """White space between line `a` and the line `b` under it, measured between words one above
+    the other (a page tilted 1.5° makes the boxes of whole lines overlap)."""
+    pairs = [v.top - (u.top + u.height) for u in a.words for v in b.words
+             if min(u.left + u.width, v.left + v.width) > max(u.left, v.left)]
+    return min(pairs) if pairs else b.box[1] - a.box[3]
 
 
 def _caps(text: str) -> bool:
@@ -374,7 +403,8 @@ def analyse(pages: list[PageResult]) -> DocLayout | None:
             zones.update(sz)
             sign_page = ocr[si].page
     seals = tuple((p.page, b) for p in ocr for b in seal_boxes(p))
-    return DocLayout(first.page, sign_page, tuple(zones.items()), seals)
+    opaque = tuple((p.page, r.box) for p in ocr for r in p.readings if r.field == "seal" and r.text == "opaque")
+    return DocLayout(first.page, sign_page, tuple(zones.items()), seals, opaque)
 
 
 def _has_name(sig: tuple[Segment, ...]) -> bool:

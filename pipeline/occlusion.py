@@ -55,21 +55,29 @@ def _circles(seals: Iterable[tuple[int, int, int, int]]) -> list[tuple[float, fl
     return [((b[0] + b[2]) / 2, (b[1] + b[3]) / 2, max(b[2] - b[0], b[3] - b[1]) / 2) for b in seals]
 
 
-def _covered(x0: float, x1: float, y0: float, y1: float, circles: list[tuple[float, float, float]]) -> bool:
-    """The ring band covers at least HIDDEN of the box [x0, x1] x [y0, y1] (a 5 x 5 sample)."""
+def _covered(x0: float, x1: float, y0: float, y1: float, circles: list[tuple[float, float, float]],
+             disks: Sequence[tuple[float, float, float]] = ()) -> bool:
+    """The ring band of a seal in `circles`, or the whole disk of one in `disks`, covers at least
+    HIDDEN of the box [x0, x1] x [y0, y1] (a 5 x 5 sample)."""
     pts = [(x0 + (x1 - x0) * (i + 0.5) / 5, y0 + (y1 - y0) * (j + 0.5) / 5) for i in range(5) for j in range(5)]
-    return any(sum(_in_band(x, y, c) for x, y in pts) >= HIDDEN * len(pts) for c in circles)
+    return any(sum(_in_band(x, y, c) for x, y in pts) >= HIDDEN * len(pts) for c in circles) or any(
+        sum(math.hypot(x - cx, y - cy) <= RING_OUT * r for x, y in pts) >= HIDDEN * len(pts) for cx, cy, r in disks)
 
 
-def sealed_line(words: Sequence[Word], seals: Iterable[tuple[int, int, int, int]]) -> Sealed:
+def sealed_line(words: Sequence[Word], seals: Iterable[tuple[int, int, int, int]],
+                opaque: Iterable[tuple[int, int, int, int]] = ()) -> Sealed:
     """The line's letters, each marked hidden (ANY), next to a hidden one (NEAR) or read (SEEN).
+    Under a seal as dark as the print (`opaque`) its whole disk may have lost letters, not only
+    its rings: clearing it can take the print with it. A word read in lower case where a name or
+    title has a capital lost its first letter.
 
     >>> w = [Word("CHU", 40.0, 100, 0, 60, 20, 0), Word("TI:H", 40.0, 170, 0, 80, 20, 0)]
     >>> s = sealed_line(w, [(200, -90, 400, 110)])  # a ring through the second word's middle
     >>> "".join("_" if g.kind == 0 else g.ch for g in s.glyphs)
     'CHU T__H'
     """
-    circles = _circles(seals)
+    disks = _circles(opaque)
+    circles = [c for c in _circles(seals) if c not in disks]
     glyphs: list[Glyph] = []
     if not words:
         return Sealed((), 0, 0)
@@ -80,8 +88,8 @@ def sealed_line(words: Sequence[Word], seals: Iterable[tuple[int, int, int, int]
         cw = w.width / n
         for i, ch in enumerate(w.text):
             a = w.left + i * cw
-            hid = _covered(a, a + cw, w.top, w.top + w.height, circles) or (
-                ch.lower() not in _VI and ch not in _KEEP)
+            hid = _covered(a, a + cw, w.top, w.top + w.height, circles, disks) or (
+                ch.lower() not in _VI and ch not in _KEEP) or (i == 0 and ch.islower())
             glyphs.append(Glyph(ch, ANY if hid else SEEN))
     first, last = words[0], words[-1]
     cw = max(sum(w.width for w in words) / max(sum(len(w.text) for w in words), 1), 1.0)
@@ -90,7 +98,7 @@ def sealed_line(words: Sequence[Word], seals: Iterable[tuple[int, int, int, int]
     for edge, step in ((first.left, -cw), (last.left + last.width, cw)):
         # letter slots beyond the line's end that the band covers: a word there may be lost whole
         slots = [_covered(min(edge + k * step, edge + (k + 1) * step), max(edge + k * step, edge + (k + 1) * step),
-                          top, bottom, circles) for k in range(10)]
+                          top, bottom, circles, disks) for k in range(14)]
         ends.append(sum(slots) + 1 if any(slots[:3]) else 0)
     head, tail = ends
     out = list(glyphs)

@@ -109,9 +109,10 @@ PSM_RETRY_CONF = 35  # ... and when OSD finds it upright, another psm only below
 
 
 def marks(prep: imageprep.Prepared) -> tuple[Reading, ...]:
-    """Seals, stamps and digital-signature boxes as readings without text, so that the field
-    stage can keep their text out of fields and flag 'seal' for review."""
-    return tuple(Reading(m.kind, "", m.score, m.box, "image") for m in prep.seals + prep.stamps)
+    """Seals, stamps and digital-signature boxes as readings, so that the field stage can keep
+    their text out of fields and flag 'seal' for review; a seal as dark as the print reads 'opaque'."""
+    return tuple(Reading(m.kind, "opaque" if m.opaque else "", m.score, m.box, "image")
+                 for m in prep.seals + prep.stamps)
 
 
 PREVIEW_W = 1000  # px: the report's page views and field crops are cut from this (about 100 dpi)
