@@ -44,21 +44,59 @@ def normalise(mask: np.ndarray) -> np.ndarray:
     return out
 
 
+def holes(img: np.ndarray) -> list[float]:
+    """The loops of a normalised digit (an '8' has two, a '3' none, a '6' one low, a '9' one
+    high): 1/0 for no, one, two or more closed holes, and whether one lies in the upper and one
+    in the lower half. Pixel classifiers trained on few hands confuse 8 and 3 without it."""
+    import cv2
+    bg = np.pad((img < 0.3).astype(np.uint8), 1, constant_values=1)
+    n, lab, stats, cent = cv2.connectedComponentsWithStats(bg, connectivity=4)
+    ys = [cent[i][1] - 1 for i in range(1, n) if stats[i][4] >= 3 and lab[0, 0] != i]
+    k = len(ys)
+    return [float(k == 0), float(k == 1), float(k >= 2), float(any(y < SIDE / 2 for y in ys)),
+            float(any(y >= SIDE / 2 for y in ys))]
+
+
+N_FEATURES = SIDE * SIDE + 6
+
+
+def deslant(mask: np.ndarray) -> np.ndarray:
+    """The digit sheared upright by its second moments (a hand's slant is not the digit's)."""
+    import cv2
+    ys, xs = np.nonzero(mask)
+    if len(ys) < 4:
+        return mask
+    cy = ys.mean()
+    mu02 = float(((ys - cy) ** 2).mean())
+    if mu02 <= 0:
+        return mask
+    alpha = float(np.clip(((xs - xs.mean()) * (ys - cy)).mean() / mu02, -1.0, 1.0))
+    h, w = mask.shape
+    pad = int(abs(alpha) * h) + 2
+    A = np.array([[1.0, -alpha, alpha * cy + pad], [0.0, 1.0, 0.0]], np.float32)
+    out = cv2.warpAffine(mask.astype(np.uint8) * 255, A, (w + 2 * pad, h), flags=cv2.INTER_LINEAR) > 100
+    return out if out.any() else mask
+
+
 def features(mask: np.ndarray, aspect: float | None = None) -> np.ndarray:
-    """Classifier input of one digit: the 28x28 image and the box's width/height (a '1' is thin)."""
+    """Classifier input of one digit, deslanted: the 28x28 image, the box's width/height (a '1'
+    is thin) and its loops (`holes`)."""
+    mask = deslant(mask)
     if aspect is None:
         ys, xs = np.nonzero(mask)
         aspect = (np.ptp(xs) + 1) / (np.ptp(ys) + 1) if len(ys) else 0.0
-    return np.concatenate([normalise(mask).ravel(), [min(aspect, 2.0)]]).astype(np.float32)
+    img = normalise(mask)
+    return np.concatenate([img.ravel(), [min(aspect, 2.0)], holes(img)]).astype(np.float32)
 
 
 @dataclass(frozen=True)
 class DigitModel:
-    """A two-layer network over `features`; probabilities calibrated by a temperature."""
-    w1: np.ndarray
-    b1: np.ndarray
-    w2: np.ndarray
-    b2: np.ndarray
+    """An ensemble of two-layer networks over `features` (their probabilities averaged),
+    calibrated by one temperature; 10 digit classes and an optional 'no single digit' class."""
+    w1: tuple[np.ndarray, ...]
+    b1: tuple[np.ndarray, ...]
+    w2: tuple[np.ndarray, ...]
+    b2: tuple[np.ndarray, ...]
     mean: np.ndarray
     scale: np.ndarray
     temperature: float
@@ -66,18 +104,36 @@ class DigitModel:
     @classmethod
     def load(cls, path: Path | str = MODEL_PATH) -> DigitModel:
         with np.load(path, allow_pickle=False) as z:
-            return cls(z["w1"], z["b1"], z["w2"], z["b2"], z["mean"], z["scale"], float(z["temperature"]))
+            n = sum(1 for k in z.files if k.startswith("w1_"))
+            keys = [f"_{i}" for i in range(n)] if n else [""]
+            w1, b1, w2, b2 = (tuple(z[f"{w}{k}"] for k in keys) for w in ("w1", "b1", "w2", "b2"))
+            return cls(w1, b1, w2, b2, z["mean"], z["scale"], float(z["temperature"]))
 
-    def logits(self, x: np.ndarray) -> np.ndarray:
-        h = np.maximum((x - self.mean) / self.scale @ self.w1 + self.b1, 0)
-        return h @ self.w2 + self.b2
+    def member_logits(self, x: np.ndarray) -> np.ndarray:
+        """(members, n, classes) raw outputs."""
+        xs = (np.atleast_2d(x) - self.mean) / self.scale
+        return np.stack([np.maximum(xs @ w1 + b1, 0) @ w2 + b2
+                         for w1, b1, w2, b2 in zip(self.w1, self.b1, self.w2, self.b2)])
+
+    def scores_all(self, x: np.ndarray, temperature: float | None = None) -> np.ndarray:
+        """(n, classes) probabilities: the members' softmax at the temperature, averaged."""
+        z = self.member_logits(x) / (temperature or self.temperature)
+        z = z - z.max(axis=2, keepdims=True)
+        e = np.exp(z)
+        return (e / e.sum(axis=2, keepdims=True)).mean(axis=0)
+
+    def scores(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(n, 10) probabilities of the digits 0-9 for n feature rows, and (n,) the probability
+        that a row is no single digit (two touching, a piece of one, a stroke; 0 for a model
+        without that eleventh class). The digits' probabilities sum to 1 - that."""
+        p = self.scores_all(x)
+        junk = p[:, 10] if p.shape[1] > 10 else np.zeros(len(p))
+        return p[:, :10], junk
 
     def probs(self, x: np.ndarray) -> np.ndarray:
-        """(n, 10) probabilities of the digits 0-9 for n feature rows."""
-        z = self.logits(np.atleast_2d(x)) / self.temperature
-        z = z - z.max(axis=1, keepdims=True)
-        e = np.exp(z)
-        return e / e.sum(axis=1, keepdims=True)
+        """(n, 10) probabilities of the digits 0-9 for n feature rows (given it is one digit)."""
+        p = self.scores(x)[0]
+        return p / np.maximum(p.sum(axis=1, keepdims=True), 1e-12)
 
 
 # ---------------------------------------------------------------- locating the fields
@@ -183,6 +239,8 @@ def locate(words: tuple[Word, ...], width: int, height: int) -> list[Region]:
         if thang:
             x0 = _anchor_span(ngay, _NGAY_IN, NGAY_W * hd)[1]
             tx0, tx1 = _anchor_span(thang, _THANG_IN, THANG_W * hd)
+            if _THANG.fullmatch(thang.text) and thang.width > 1.2 * THANG_W * hd:
+                tx0 = thang.left + thang.width - int(THANG_W * hd)  # a pen stroke of the day in its box
             t, c = _ocr_between(dl, ngay.left + ngay.width // 2, thang.left + thang.width // 2)
             glued = ngay.text[4:] + t + _THANG_IN.split(thang.text)[0]
             out.append(Region("day", (x0, y0, max(tx0, x0 + 1), y1), base, hd, glued, c))
@@ -231,19 +289,115 @@ class Glyph:
 
 def ink_mask(gray: np.ndarray) -> np.ndarray:
     """Dark ink of a band of the page (pen or print) as a boolean mask: Otsu's threshold, kept
-    below 200 so a blank band stays blank."""
+    below 200 so a blank band stays blank. Ink is at or below the threshold: on a normalised
+    page of saturated black and white Otsu returns 0."""
     import cv2
     t, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     t = min(float(t), 200.0)
     if int(gray.max()) - int(gray.min()) < 60:
         return np.zeros(gray.shape, bool)
-    return gray < t
+    return gray <= t
 
 
-def glyphs(gray: np.ndarray, region: Region) -> list[Glyph]:
+def _cut(m: np.ndarray, k: int) -> list[tuple[int, int]]:
+    """Column spans cutting a blob into k pieces at its thinnest columns near the equal parts."""
+    w = m.shape[1]
+    cuts = [0]
+    if k > 1:
+        col = m.sum(axis=0).astype(float)
+        for j in range(1, k):
+            c = int(w * j / k)
+            lo, hi = max(cuts[-1] + 2, c - w // (3 * k)), min(w - 2, c + w // (3 * k))
+            cuts.append(lo + int(np.argmin(col[lo:hi])) if hi > lo else c)
+    cuts.append(w)
+    return list(zip(cuts, cuts[1:]))
+
+
+def _pieces(m: np.ndarray, gx0: int, top: int, k: int, hd: int) -> list[Glyph] | None:
+    """A blob cut into k glyphs; None when a piece is no digit's size (a flat stroke, a sliver)."""
+    out = []
+    for c0, c1 in _cut(m, k):
+        piece = m[:, c0:c1]
+        ys = np.nonzero(piece.any(axis=1))[0]
+        if len(ys) == 0 or c1 - c0 < 2:
+            if k > 1:
+                return None
+            continue
+        if k > 1 and (ys[-1] + 1 - ys[0] < 0.5 * hd or c1 - c0 < 0.12 * m.shape[0]):
+            return None
+        out.append(Glyph(piece[ys[0]:ys[-1] + 1], (gx0 + c0, top + ys[0], gx0 + c1, top + ys[-1] + 1)))
+    return out
+
+
+def _best_split(model: DigitModel, m: np.ndarray, gx0: int, top: int, hd: int) -> list[Glyph]:
+    """A blob as one glyph, or cut into 2-3 where its pieces read better: only a blob that is
+    no confident single digit (the model's 'no digit' class, a wide '1', a very wide blob) is
+    cut, at the thin columns of its middle half (touching digits, a long crossed 7)."""
+    h, w = m.shape
+    whole = _pieces(m, gx0, top, 1, hd)
+    if not whole:
+        return []
+    p, junk = model.scores(features(whole[0].mask))
+    d = int(p[0].argmax())
+    if junk[0] < 0.5 and w < 1.2 * h and not (d == 1 and w >= 0.6 * h):
+        return whole
+    best = (float(np.log(max(float(p.max()), 1e-6))), whole)
+    col = m.sum(axis=0)
+    cuts = {c for c in range(w // 4, 3 * w // 4 + 1) if 0 < c < w - 1 and col[c] <= col[c - 1] and col[c] <= col[c + 1]}
+    cands = [_split_at(m, gx0, top, c, hd) for c in sorted(cuts)] + [_pieces(m, gx0, top, 2, hd)]
+    if w >= 1.2 * h:
+        cands.append(_pieces(m, gx0, top, 3, hd))
+    for gs in cands:
+        if not gs:
+            continue
+        q, j = model.scores(np.stack([features(g.mask) for g in gs]))
+        if j.max() >= 0.3:
+            continue
+        score = float(np.log(np.maximum(q.max(axis=1), 1e-6)).sum())
+        if score > best[0] + 0.05:
+            best = (score, gs)
+    return best[1]
+
+
+def _split_at(m: np.ndarray, gx0: int, top: int, c: int, hd: int) -> list[Glyph] | None:
+    """A blob cut in two at column c; None when a piece is no digit's size."""
+    out = []
+    for c0, c1 in ((0, c), (c, m.shape[1])):
+        piece = m[:, c0:c1]
+        ys = np.nonzero(piece.any(axis=1))[0]
+        if len(ys) == 0 or c1 - c0 < 0.12 * m.shape[0] or ys[-1] + 1 - ys[0] < 0.5 * hd:
+            return None
+        out.append(Glyph(piece[ys[0]:ys[-1] + 1], (gx0 + c0, top + ys[0], gx0 + c1, top + ys[-1] + 1)))
+    return out
+
+
+def _touching_anchor(comp: np.ndarray, at: int, base: int, hd: int, model: DigitModel | None) -> tuple[int, int, int] | None:
+    """Where a component that runs from the anchor's last letter into the field is cut (column
+    near `at`, the anchor's end), with the top and height of the part right of it; None when
+    that part is no digit (not tall enough, or only a letter's descender)."""
+    col = comp.sum(axis=0)
+    w = comp.shape[1]
+    lo, hi = max(1, at - int(0.8 * hd)), min(w - 2, at + int(0.2 * hd))
+    if hi <= lo:
+        return None
+    cands = []
+    for c in range(lo, hi):
+        ys = np.nonzero(comp[:, c:].any(axis=1))[0]
+        if len(ys) and ys[-1] + 1 - ys[0] >= 0.85 * hd and ys[0] <= base - 0.8 * hd:  # not a 'g' or 'y'
+            cands.append((c, int(ys[0]), int(ys[-1] + 1 - ys[0])))
+    if not cands:
+        return None
+    if model is None:
+        return min(cands, key=lambda t: (col[t[0]], -t[0]))
+    p, junk = model.scores(np.stack([features(comp[y:y + h, c:]) for c, y, h in cands]))
+    return cands[int(np.argmax(p.max(axis=1)))]
+
+
+def glyphs(gray: np.ndarray, region: Region, model: DigitModel | None = None) -> list[Glyph]:
     """The digit components of a region, left to right: components centred between the anchors
     and tall enough (dots, colons, accents dropped); for the number, nothing from a '/' on;
-    pieces stacked in one column merged; too wide blobs split at their thinnest columns."""
+    pieces stacked in one column merged; blobs cut into digits: with a model where its pieces
+    read best (touching digits, a long crossed 7), else too wide blobs at their thinnest columns."""
     import cv2
     H, W = gray.shape
     x0, y0, x1, y1 = region.box
@@ -260,6 +414,12 @@ def glyphs(gray: np.ndarray, region: Region) -> list[Glyph]:
     for i in range(1, n):
         x, y, w, h, a = stats[i]
         cx, cy = bx0 + x + w / 2, y + h / 2
+        if bx0 + x < x0 - 0.25 * hd and bx0 + x + w - x0 >= 0.3 * hd:  # a digit touching the anchor's last letter
+            cut = _touching_anchor(lab[:, x:x + w] == i, x0 - bx0 - x, base, hd, model)
+            if cut is not None:
+                c, y, h = cut
+                x, w = x + c, w - c
+                cx, cy = max(x0, bx0 + x + w / 2), y + h / 2  # kept even when the cut part leans left
         if not x0 <= cx <= x1 or h < 0.5 * hd or a < 0.02 * hd * hd:
             continue
         if cy < base - 1.9 * hd or cy > base + 0.6 * hd or h > 3.5 * hd or w > 6 * hd:
@@ -286,22 +446,11 @@ def glyphs(gray: np.ndarray, region: Region) -> list[Glyph]:
     for gx0, by, gx1, by2, ids in merged:
         m = np.isin(lab[by:by2, gx0 - bx0:gx1 - bx0], ids)
         w, h = gx1 - gx0, by2 - by
+        if model is not None:
+            out.extend(_best_split(model, m, gx0, y0 + by, hd))
+            continue
         k = max(1, round(w / (0.75 * h))) if w > 1.05 * h else 1
-        cuts = [0]
-        if k > 1:
-            col = m.sum(axis=0).astype(float)
-            for j in range(1, k):
-                c = int(w * j / k)
-                lo, hi = max(cuts[-1] + 2, c - w // (3 * k)), min(w - 2, c + w // (3 * k))
-                cuts.append(lo + int(np.argmin(col[lo:hi])) if hi > lo else c)
-        cuts.append(w)
-        for c0, c1 in zip(cuts, cuts[1:]):
-            piece = m[:, c0:c1]
-            ys = np.nonzero(piece.any(axis=1))[0]
-            if len(ys) == 0 or c1 - c0 < 2:
-                continue
-            piece = piece[ys[0]:ys[-1] + 1]
-            out.append(Glyph(piece, (gx0 + c0, y0 + by + ys[0], gx0 + c1, y0 + by + ys[-1] + 1)))
+        out.extend(_pieces(m, gx0, y0 + by, k, hd) or _pieces(m, gx0, y0 + by, 1, hd) or [])
     return out
 
 
@@ -334,7 +483,7 @@ def read_glyphs(model: DigitModel, field: str, gs: list[Glyph], k: int = 5) -> F
 def read_page(model: DigitModel, gray: np.ndarray, words: tuple[Word, ...]) -> list[tuple[Region, FieldRead | None]]:
     """Every anchored field of a page image (uint8 array) with what its digits read."""
     H, W = gray.shape
-    return [(r, read_glyphs(model, r.field, glyphs(gray, r))) for r in locate(words, W, H)]
+    return [(r, read_glyphs(model, r.field, glyphs(gray, r, model))) for r in locate(words, W, H)]
 
 
 def looks_printed(region: Region, fr: FieldRead) -> bool:
@@ -353,6 +502,7 @@ def entropy_conf(p: float) -> float:
 
 __all__ = [
     "MODEL_PATH",
+    "N_FEATURES",
     "DigitModel",
     "FieldRead",
     "Glyph",

@@ -167,6 +167,8 @@ def decide_date(printed_year: object, printed_month: object, printed_day: object
     """
     y = _int(printed_year)
     if not 1900 <= y <= 2100:
+        if not printed_year and signed_at:
+            return _year_from_signature(printed_month, printed_day, reading, signed_at, month_reading)
         return "", LOW_CONFIDENCE if printed_year else ""
     m, why = decide_month(printed_month, month_reading)
     if not m:
@@ -209,3 +211,26 @@ def decide_date(printed_year: object, printed_month: object, printed_day: object
             return ym, CONFLICT
         return f"{ym}-{best:02d}", ""
     return ym, HANDWRITING if reading.source == "handwriting" else LOW_CONFIDENCE
+
+
+def _year_from_signature(printed_month: object, printed_day: object, reading: Reading | None, signed_at: str,
+                         month_reading: Reading | None) -> tuple[str, str]:
+    """A date whose year was not read (or read with doubt): the signing stamp's year (the year
+    before for a December date signed in January) when month and day put the date 0-3 days
+    before the signature; else no date.
+
+    >>> _year_from_signature("4", "", Reading("day", "03", 99.0, (0, 0, 1, 1), "handwriting"), "2018-04-04T14:21:14", None)
+    ('2018-04-03', '')
+    >>> _year_from_signature("4", "", Reading("day", "23", 99.0, (0, 0, 1, 1), "handwriting"), "2018-04-04T14:21:14", None)
+    ('', 'low-confidence')
+    """
+    try:
+        s = datetime.fromisoformat(signed_at).date()
+    except ValueError:
+        return "", LOW_CONFIDENCE
+    m = _int(printed_month)
+    y = s.year - 1 if m > s.month else s.year
+    d, why = decide_date(y, printed_month, printed_day, reading, signed_at, month_reading)
+    if len(d) == 10 and not why and 0 <= (s - date.fromisoformat(d)).days <= SIGN_LAG_USUAL:
+        return d, ""
+    return "", LOW_CONFIDENCE

@@ -72,7 +72,7 @@ def digit_readings(img: Image.Image, words: tuple[Word, ...]) -> tuple[Reading, 
     gray = np.asarray(img if img.mode == "L" else img.convert("L"))
     out = []
     for region in regions:
-        fr = hw.read_glyphs(m, region.field, hw.glyphs(gray, region))
+        fr = hw.read_glyphs(m, region.field, hw.glyphs(gray, region, m))
         if fr is None:
             continue
         source = "ocr" if hw.looks_printed(region, fr) else "handwriting"

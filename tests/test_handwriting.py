@@ -19,7 +19,7 @@ def model():
 
 
 def test_model_probabilities(model):
-    p = model.probs(np.zeros((3, hw.SIDE * hw.SIDE + 1), np.float32))
+    p = model.probs(np.zeros((3, hw.N_FEATURES), np.float32))
     assert p.shape == (3, 10) and np.allclose(p.sum(axis=1), 1.0)
 
 
