@@ -2,13 +2,15 @@
 """Header and signature fields on real signed paper and on degraded renders, in one run.
 
 Usage: python bench/fields_bench.py [--shared ../shared] [--out /tmp/fields_bench] [--reprocess]
-       [--only real_scans,real_pages,render3,render4] [--verbose]
+       [--only real_scans,real_pages,render3,render4,pages_low,pages_bilevel] [--verbose]
 
 Sets (all outside the repository, in the workplace's shared folder):
   real_scans  nine signed, sealed PDFs with hand-checked header/signature gold
   real_pages  34 first pages of 2025 decisions from across the country (header gold)
   render3/4   the four markup sample plans rendered by render_scan.py at levels 3 and 4
               (level 4: low resolution and a seal over the signature), scored on their gold
+  pages_low   the real first pages scanned again worse: 100 dpi gray, tilted 1.5°, JPEG q60
+  pages_bilevel  ... and as a 200-dpi bilevel (fax-mode) scan; both on real_pages' gold
 Prints fieldscore.py's accuracy per field, the macro, and wrong/missing counts per set, and
 the time each run took. --reprocess re-derives records on the cached OCR of an earlier run.
 """
@@ -42,6 +44,32 @@ def render(shared: Path, level: int, dest: Path) -> Path:
     return dest
 
 
+def degrade(src: Path, dest: Path, how: str) -> Path:
+    """The real first pages as a worse scanner would give them (seeded: the same every run)."""
+    import random
+
+    from PIL import Image
+    dest.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(3)
+    for f in sorted(src.glob("*.jpg")):
+        im = Image.open(f).convert("L")
+        dpi = im.width / 8.27  # A4 width in inches
+        if how == "low":
+            out = dest / f.name
+            if not out.exists():
+                s = 100 / dpi
+                im = im.resize((round(im.width * s), round(im.height * s)), Image.Resampling.LANCZOS)
+                im.rotate(rng.choice([-1.5, 1.5]), resample=Image.Resampling.BICUBIC, fillcolor=245).save(
+                    out, quality=60, dpi=(100, 100))
+        else:
+            out = dest / (f.stem + ".png")
+            if not out.exists():
+                s = 200 / dpi
+                im = im.resize((round(im.width * s), round(im.height * s)), Image.Resampling.LANCZOS)
+                im.point(lambda v: 255 if v > 150 else 0).convert("1").save(out, dpi=(200, 200))
+    return dest
+
+
 def score(shared: Path, gold: Path, out: Path) -> dict:
     r = subprocess.run([sys.executable, str(shared / "tools" / "fieldscore.py"), str(gold),
                         str(out / "plans.jsonl"), "--json"], capture_output=True, text=True)
@@ -57,7 +85,7 @@ def main() -> int:
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     ap.add_argument("--out", type=Path, default=Path("/tmp/fields_bench"))
     ap.add_argument("--reprocess", action="store_true")
-    ap.add_argument("--only", default="real_scans,real_pages,render3,render4")
+    ap.add_argument("--only", default="real_scans,real_pages,render3,render4,pages_low,pages_bilevel")
     ap.add_argument("--verbose", action="store_true")
     a = ap.parse_args()
     sh = a.shared.resolve()
@@ -66,11 +94,15 @@ def main() -> int:
         "real_pages": (sh / "samples" / "real_pages", sh / "samples" / "real_pages" / "gold"),
         "render3": (None, sh / "samples" / "gold"),
         "render4": (None, sh / "samples" / "gold"),
+        "pages_low": (None, sh / "samples" / "real_pages" / "gold"),
+        "pages_bilevel": (None, sh / "samples" / "real_pages" / "gold"),
     }
     rows = []
     for name in a.only.split(","):
         inp, gold = sets[name]
-        if inp is None:
+        if inp is None and name.startswith("pages_"):
+            inp = degrade(sh / "samples" / "real_pages", a.out / "renders" / name, name[6:])
+        elif inp is None:
             inp = render(sh, int(name[-1]), a.out / "renders" / name)
         out = a.out / name
         cmd = [vnplans(), "run", str(inp), "-o", str(out), "-q"] + (["--reprocess"] if a.reprocess else [])

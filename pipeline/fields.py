@@ -18,8 +18,8 @@ from rapidfuzz.distance import Levenshtein
 from .gazetteer import Gazetteer, key
 from .layout import DocLayout, Segment, Zone, box_union, folded, mean_conf
 from .lexicon import fold, is_syllable_shape, shape, tone_count, tone_new
-from .occlusion import sealed_line, unique_fit
-from .records import Reason
+from .occlusion import likely_fit, sealed_line, split_words, unique_fit
+from .records import Reason, Word
 
 
 class Fix(Protocol):
@@ -447,10 +447,23 @@ def _changed_hidden(seg: Segment, name: str, seals: list[tuple[int, int, int, in
     a grave read for an acute is OCR's slip on a visible word, on a hidden one it is no evidence."""
     words = [w for w in seg.words if strip_noise(w.text)]
     out = name.split()
-    if len(words) != len(out):
+    parts = split_words(sealed_line(words, seals, opaque)) if words else []
+    if len(words) != len(out) or len(parts) != len(words):
         return True
-    return any(i and strip_noise(w.text) != o and sealed_line([w], seals, opaque).hidden
-               for i, (w, o) in enumerate(zip(words, out)))
+    return any(i and strip_noise(w.text) != o and p.hidden for i, (w, o, p) in enumerate(zip(words, out, parts)))
+
+
+def _visible_given(w: Word, given: Mapping[str, int]) -> str:
+    """A given name the seal left whole: as read when people have it; the one given name it
+    differs from by a tone mark ('Tuần' -> 'Tuấn'); as read when no given name has its letters
+    and OCR was sure of it ('Điện'); else ''."""
+    lw = w.text.lower()
+    if lw in given:
+        return w.text
+    alts = [g for g in given if shape(g) == shape(lw) and len(g) == len(lw)]
+    if len(alts) == 1 and tone_count(alts[0]) and tone_count(lw):
+        return cap_first(alts[0])
+    return w.text if not alts and w.conf >= SURE_CONF and _NAME_WORD.match(w.text) and is_syllable_shape(lw) else ""
 
 
 def sealed_name(seg: Segment, seals: list[tuple[int, int, int, int]], gaz: Gazetteer,
@@ -461,17 +474,19 @@ def sealed_name(seg: Segment, seals: list[tuple[int, int, int, int]], gaz: Gazet
     words = [w for w in seg.words if strip_noise(w.text)]
     if not 2 <= len(words) <= 5:
         return ""
+    parts = split_words(sealed_line(words, seals, opaque))
+    if len(parts) != len(words):
+        return ""
     out = []
-    for i, w in enumerate(words):
-        line = sealed_line([w], seals, opaque)
+    for i, (w, line) in enumerate(zip(words, parts)):
         known = sorted(gaz.surnames) if i == 0 else sorted(given)
         if not line.hidden:
-            word = w.text if i == 0 else w.text.lower()
-            if word not in (gaz.surnames if i == 0 else given):
+            word = w.text if i == 0 else _visible_given(w, given)
+            if not word or (i == 0 and word not in gaz.surnames):
                 return ""
-            out.append(w.text)
+            out.append(word)
             continue
-        fit = unique_fit(line, known)
+        fit = unique_fit(line, known) or (likely_fit(line, given) if i else "")
         if not fit:
             return ""
         out.append(cap_first(fit))

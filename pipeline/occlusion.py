@@ -11,7 +11,7 @@ given names) fits every letter the seal left visible; else nothing, and the fiel
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import regex
@@ -21,6 +21,7 @@ from .records import Word
 
 RING_IN, RING_OUT = 0.80, 1.02  # the band of a seal's rings and lettering, as parts of its radius
 HIDDEN = 0.25  # a letter is hidden when the band covers this share of its cell
+LIKELY_SHARE = 0.9  # a hidden name syllable is filled when one candidate holds this share of the prior
 _VI = set("abcdefghijklmnopqrstuvwxyzđàáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ")
 _KEEP = set("0123456789.,:;-/() ")
 
@@ -45,6 +46,24 @@ class Sealed:
         return self.head > 0 or self.tail > 0 or any(g.kind == ANY for g in self.glyphs)
 
 
+def split_words(line: Sealed) -> list[Sealed]:
+    """The line's words, each as a sealed line of its own: a hidden run before the line belongs to
+    its first word, one after it to its last; between words the space stands.
+
+    >>> s = Sealed((Glyph("A", 2), Glyph(" ", 2), Glyph("B", 0)), 2, 1)
+    >>> [(len(w.glyphs), w.head, w.tail) for w in split_words(s)]
+    [(1, 2, 0), (1, 0, 1)]
+    """
+    words: list[list[Glyph]] = [[]]
+    for g in line.glyphs:
+        if g.ch == " " and g.kind != ANY:
+            words.append([])
+        else:
+            words[-1].append(g)
+    n = len(words)
+    return [Sealed(tuple(w), line.head if i == 0 else 0, line.tail if i == n - 1 else 0) for i, w in enumerate(words)]
+
+
 def _in_band(x: float, y: float, seal: tuple[float, float, float]) -> bool:
     cx, cy, r = seal
     d = math.hypot(x - cx, y - cy)
@@ -67,9 +86,9 @@ def _covered(x0: float, x1: float, y0: float, y1: float, circles: list[tuple[flo
 def sealed_line(words: Sequence[Word], seals: Iterable[tuple[int, int, int, int]],
                 opaque: Iterable[tuple[int, int, int, int]] = ()) -> Sealed:
     """The line's letters, each marked hidden (ANY), next to a hidden one (NEAR) or read (SEEN).
-    Under a seal as dark as the print (`opaque`) its whole disk may have lost letters, not only
-    its rings: clearing it can take the print with it. A word read in lower case where a name or
-    title has a capital lost its first letter.
+    Under a seal as dark as the print (`opaque`) whole words before or after the line may be
+    lost anywhere in its disk, not only under its rings: clearing it can take the print with it.
+    A word read in lower case where a name or title has a capital lost its first letter.
 
     >>> w = [Word("CHU", 40.0, 100, 0, 60, 20, 0), Word("TI:H", 40.0, 170, 0, 80, 20, 0)]
     >>> s = sealed_line(w, [(200, -90, 400, 110)])  # a ring through the second word's middle
@@ -77,7 +96,7 @@ def sealed_line(words: Sequence[Word], seals: Iterable[tuple[int, int, int, int]
     'CHU T__H'
     """
     disks = _circles(opaque)
-    circles = [c for c in _circles(seals) if c not in disks]
+    circles = _circles(seals) + [c for c in disks if c not in _circles(seals)]
     glyphs: list[Glyph] = []
     if not words:
         return Sealed((), 0, 0)
@@ -88,7 +107,7 @@ def sealed_line(words: Sequence[Word], seals: Iterable[tuple[int, int, int, int]
         cw = w.width / n
         for i, ch in enumerate(w.text):
             a = w.left + i * cw
-            hid = _covered(a, a + cw, w.top, w.top + w.height, circles, disks) or (
+            hid = _covered(a, a + cw, w.top, w.top + w.height, circles) or (
                 ch.lower() not in _VI and ch not in _KEEP) or (i == 0 and ch.islower())
             glyphs.append(Glyph(ch, ANY if hid else SEEN))
     first, last = words[0], words[-1]
@@ -145,6 +164,25 @@ def pattern(line: Sealed, folded: bool = False) -> regex.Pattern[str]:
     if line.tail:
         parts.append(f".{{0,{line.tail}}}")
     return regex.compile("".join(parts))
+
+
+def likely_fit(line: Sealed, ranks: Mapping[str, int], share: float = LIKELY_SHARE) -> str:
+    """The value that fits what the seal left and is far commoner than all others that fit
+    (weights 1 / (rank + 1), Zipf's law for name syllables): 'T__' for a middle name is 'thị'
+    (rank 1) before 'thi', 'thu', 'thao'; '' when none holds `share` of the weight ('Hậu' and
+    'Hữu', ranks 57 and 58, are a coin toss). Only for closed lists of ranked names.
+
+    >>> s = Sealed((Glyph("T", 2), Glyph("h", 0), Glyph("i", 0)), 0, 0)
+    >>> likely_fit(s, {"thị": 1, "thi": 218, "thu": 29, "văn": 0})
+    'thị'
+    >>> likely_fit(s, {"thị": 40, "thu": 41})
+    ''
+    """
+    rx = pattern(line)
+    w = {v: 1.0 / (r + 1) for v, r in ranks.items() if rx.fullmatch(v.lower())}
+    total = sum(w.values())
+    best = max(w, key=lambda v: w[v], default="")
+    return best if best and w[best] >= share * total else ""
 
 
 def unique_fit(line: Sealed, values: Iterable[str], folded: bool = False) -> str:
