@@ -11,6 +11,7 @@ are logged (`logging`, configured by the CLI).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import itertools
 import logging
 import signal
@@ -49,7 +50,20 @@ class RunOptions:
     pdf: bool = False  # issue 13: OUT/pdf/NAME.pdf, the scan with an invisible layer of the corrected text
 
     def record_key(self, lexicon_id: str) -> str:
-        return f"vnplans {__version__}; {self.ocr.key()}; restore={int(self.restore)}; {lexicon_id}"
+        return f"vnplans {__version__} rules {rules_digest()}; {self.ocr.key()}; restore={int(self.restore)}; {lexicon_id}"
+
+
+RULES = ("normalize", "restore", "structure", "layout", "occlusion", "fields", "numberdate", "signing",
+         "gazetteer", "lexicon", "document", "records", "userdict")  # the modules that make a record from pages
+
+
+def rules_digest() -> str:
+    """A digest of the code that makes records from pages: records a catalog holds from other
+    rules are derived again on the next run (their OCR is kept), without waiting for a release."""
+    h = hashlib.sha256()
+    for name in RULES:
+        h.update((Path(__file__).with_name(f"{name}.py")).read_bytes())
+    return h.hexdigest()[:12]
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,17 @@ def test_rerun_skips_finished_and_export_regenerates(text_batch, tmp_path, capsy
     assert (out / "plans.csv").read_bytes() == first
 
 
+def test_changed_rules_derive_the_records_again(text_batch, tmp_path, capsys, monkeypatch):
+    """Records made by other field rules are derived again on the next run (no release needed)."""
+    from pipeline import batch
+    out = tmp_path / "out"
+    main(["run", str(text_batch), "-o", str(out), "-q"])
+    capsys.readouterr()
+    monkeypatch.setattr(batch, "rules_digest", lambda: "other-rules")
+    main(["run", str(text_batch), "-o", str(out)])
+    assert "5 done, 0 already done" in capsys.readouterr().err
+
+
 def test_bad_arguments(tmp_path):
     assert main(["run", str(tmp_path / "nope"), "-o", str(tmp_path / "o")]) == ExitCode.bad_args
     assert main(["run", str(tmp_path), "--jobs", "0"]) == ExitCode.bad_args
