@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .errors import ExitCode, MissingDependencyError, VnplansError
+from .inputs import DEFAULT_EXCLUDES
 from .records import EventKind
 
 if TYPE_CHECKING:
@@ -377,9 +378,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--no-restore", action="store_true", help="skip diacritic restoration / OCR correction")
     r.add_argument("--reprocess", action="store_true",
                    help="re-derive records of finished files (cached OCR pages are reused, not redone)")
-    r.add_argument("--exclude", action="append", default=["*.gt.txt"], metavar="GLOB",
+    r.add_argument("--exclude", action="append", default=list(DEFAULT_EXCLUDES), metavar="GLOB",
                    help="skip files and folders whose name or path relative to INPUT_DIR matches "
-                        "(e.g. 'drafts', 'old/*', '*.gt.txt'; default: *.gt.txt ground-truth files). "
+                        "(e.g. 'drafts', 'old/*'; default: *.gt.txt ground-truth files and README* notes). "
                         "The output folder and any folder holding a vnplans catalog are always skipped")
     r.add_argument("--executor", choices=["local", "dask"], default="local")
     r.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="Dask scheduler for --executor dask")

@@ -17,7 +17,8 @@ from .records import InputKind
 KINDS = {".pdf": InputKind.PDF, ".png": InputKind.IMAGE, ".jpg": InputKind.IMAGE, ".jpeg": InputKind.IMAGE,
          ".tif": InputKind.IMAGE, ".tiff": InputKind.IMAGE, ".txt": InputKind.TEXT, ".md": InputKind.TEXT,
          ".docx": InputKind.DOCX}
-DEFAULT_EXCLUDES = ("*.gt.txt",)  # ground-truth transcriptions that sit beside scans
+# ground-truth transcriptions that sit beside scans; notes about a folder (README.md, readme.txt)
+DEFAULT_EXCLUDES = ("*.gt.txt", "README*", "readme*")
 
 
 @dataclass(frozen=True)

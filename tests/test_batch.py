@@ -23,6 +23,7 @@ def text_batch(tmp_path):
     (inp / "broken.pdf").write_bytes(b"%PDF-1.4\n1 0 obj <<>> endobj\n")  # no xref, no trailer
     (inp / "empty.txt").write_bytes(b"")
     (inp / "notes.gt.txt").write_text("ground truth, excluded", encoding="utf-8")
+    (inp / "README.md").write_text("# Scans of 2025, box 3\nnotes about the folder, excluded", encoding="utf-8")
     return inp
 
 
