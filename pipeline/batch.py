@@ -24,14 +24,14 @@ from types import FrameType
 from typing import Any
 
 from . import __version__, document, inputs
-from .errors import InputFileError, OutputError, PageError, VnplansError
+from .errors import InputFileError, PageError, VnplansError
 from .export import write_all
 from .gazetteer import Gazetteer
 from .lexicon import LazyLexicon
 from .ocr import OcrSettings, PageTask
 from .pool import Pool, open_pool
 from .records import EventKind, FileStatus, InputKind, PageResult, Source
-from .store import Catalog, FileRow, file_row
+from .store import Catalog, FileRow, existing_catalog, file_row
 
 log = logging.getLogger(__name__)
 
@@ -450,10 +450,7 @@ def stop_on_signals(runner: Runner, signals: tuple[int, ...] = STOP_SIGNALS) -> 
 
 def export(out_dir: Path) -> int:
     """Regenerate the output files of OUT_DIR from its catalog alone."""
-    path = Path(out_dir) / "catalog.sqlite"
-    if not path.exists():
-        raise OutputError(f"no catalog in {out_dir}: run `vnplans run` first")
-    cat = Catalog(path)
+    cat = Catalog(existing_catalog(out_dir))
     try:
         return write_all(Path(out_dir), cat.records(), cat.errors(), cat.latest_versions())
     finally:

@@ -226,11 +226,21 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------- report and review (issue 12)
 
+def _no_catalog(out: Path) -> bool:
+    """Says so (one line) when OUT holds no catalog of an earlier run."""
+    from .store import existing_catalog
+    try:
+        existing_catalog(out)
+    except VnplansError as e:
+        _err(str(e))
+        return True
+    return False
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from .report import write_report
     out = Path(args.output)
-    if not (out / "catalog.sqlite").exists():
-        _err(f"no catalog in {out}: run `vnplans run` first")
+    if _no_catalog(out):
         return ExitCode.bad_args
     s = write_report(out, input_dir=args.input, images=not args.no_images)
     print(f"report: {out / 'report' / 'index.html'} ({s.documents} documents, {s.failed} failed; "
@@ -243,8 +253,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_review(args: argparse.Namespace) -> int:
     from .review import serve
     out = Path(args.output)
-    if not (out / "catalog.sqlite").exists():
-        _err(f"no catalog in {out}: run `vnplans run` first")
+    if _no_catalog(out):
         return ExitCode.bad_args
     if not 0 <= args.port < 65536:
         _err("--port must be 0-65535")
@@ -332,10 +341,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def cmd_search(args: argparse.Namespace) -> int:
     from .store import Catalog
-    path = Path(args.output) / "catalog.sqlite"
-    if not path.is_file():
-        _err(f"no catalog in {args.output}: run `vnplans run` first")
+    if _no_catalog(Path(args.output)):
         return ExitCode.bad_args
+    path = Path(args.output) / "catalog.sqlite"
     if not (args.query.strip() or args.type or args.year or args.issuer or args.signer):
         _err("give words to find or a filter (--type, --year, --issuer, --signer)")
         return ExitCode.bad_args

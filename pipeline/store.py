@@ -18,6 +18,14 @@ from typing import Any
 from .errors import OutputError
 from .records import FileStatus, InputKind, PageResult, PlanRecord, Reading, Word
 
+
+def existing_catalog(out_dir: Path) -> Path:
+    """OUT_DIR/catalog.sqlite of an earlier run; OutputError saying what to do when there is none."""
+    path = Path(out_dir) / "catalog.sqlite"
+    if not path.is_file():
+        raise OutputError(f"no catalog in {out_dir}: run `vnplans run` first")
+    return path
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
     source   TEXT PRIMARY KEY,   -- path relative to the input folder
