@@ -58,6 +58,7 @@ def holes(img: np.ndarray) -> list[float]:
 
 
 N_FEATURES = SIDE * SIDE + 6
+NO_LOOPS = np.array([1, 3, 5, 7])  # digits written without two loops (a 2 may loop at its foot and curl at its head)
 
 
 def deslant(mask: np.ndarray) -> np.ndarray:
@@ -126,7 +127,12 @@ class DigitModel:
         """(n, 10) probabilities of the digits 0-9 for n feature rows, and (n,) the probability
         that a row is no single digit (two touching, a piece of one, a stroke; 0 for a model
         without that eleventh class). The digits' probabilities sum to 1 - that."""
+        x = np.atleast_2d(x)
         p = self.scores_all(x)
+        if x.shape[1] == N_FEATURES:  # two closed loops: an 8 (or a 0, 4, 6, 9 closed twice), never 1, 3, 5, 7
+            loops2 = x[:, -3] > 0.5
+            p[np.ix_(loops2, NO_LOOPS)] *= 0.05
+            p /= p.sum(axis=1, keepdims=True)
         junk = p[:, 10] if p.shape[1] > 10 else np.zeros(len(p))
         return p[:, :10], junk
 
