@@ -97,3 +97,53 @@ def test_signing_stamp_read_from_words():
              Word("+07:00", 90, 150, 40, 60, 20, 1))
     r = [x for x in pageread.read(Image.new("L", (400, 100), 255), 300, words, 1) if x.field == "signed_at"]
     assert r and r[0].text == "2025-01-07T10:09:57+07:00" and r[0].source == "digital-signature"
+
+
+def test_ink_found_on_a_saturated_page():
+    """A normalised page of pure black and white: Otsu's threshold is 0, the ink still counts."""
+    band = np.full((40, 60), 255, np.uint8)
+    band[10:30, 20:26] = 0
+    assert hw.ink_mask(band).sum() == 20 * 6
+
+
+def _eight() -> np.ndarray:
+    m = np.zeros((60, 40), np.uint8)
+    import cv2
+    cv2.circle(m, (20, 16), 11, 255, 4)
+    cv2.circle(m, (20, 42), 13, 255, 4)
+    return m > 0
+
+
+def test_two_loops_are_an_eight_not_a_three(model):
+    f = hw.features(_eight())
+    assert f[-3] == 1.0 and f[-2] == 1.0 and f[-1] == 1.0  # two loops, one up, one down
+    p, junk = model.scores(f)
+    assert p[0][hw.NO_LOOPS].sum() < 0.05 and int(p[0].argmax()) == 8
+
+
+def test_two_touching_digits_are_cut(model):
+    """'08' drawn as one blob (the 0 touching the 8) reads as two digits, not one."""
+    import cv2
+    m = np.zeros((60, 80), np.uint8)
+    cv2.ellipse(m, (20, 30), (12, 24), 0, 0, 360, 255, 4)
+    m[:, 32:72] |= _eight().astype(np.uint8)[:, :40] * 255
+    gs = hw._best_split(model, m > 0, 0, 0, 50)
+    assert len(gs) == 2
+    assert "".join(str(int(model.probs(hw.features(g.mask)).argmax())) for g in gs) == "08"
+
+
+def test_digit_touching_the_anchor_is_kept():
+    """A pen '1' whose lead-in stroke runs into the 'y' of 'ngày' is still read."""
+    img, words = _header("25", "4")
+    d = ImageDraw.Draw(img)
+    ngay = next(w for w in words if w.text == "ngày")
+    x = ngay.left + ngay.width
+    d.line((x - 12, ngay.top + ngay.height - 12, x + 14, ngay.top - 4), fill=0, width=5)  # lead-in from the 'y'
+    d.line((x + 14, ngay.top - 4, x + 12, ngay.top + ngay.height - 8), fill=0, width=5)
+    got = {r.field: r for r in pageread.read(img, 300, words, 1)}
+    assert got["day"].text.startswith("1")
+
+
+def test_second_reader_agreement():
+    assert pageread.agreed(0.85, "08", "8") > 0.98
+    assert pageread.agreed(0.85, "08", "03") == 0.85 and pageread.agreed(0.5, "08", "") == 0.5

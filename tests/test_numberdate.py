@@ -55,3 +55,11 @@ def test_unrelated_later_stamp_is_ignored():
 def test_typed_day_read_by_tesseract_and_reader():
     assert nd.decide_date("2025", "02", "19", R("day", "19", 50.0, "ocr"), "") == ("2025-02-19", "")
     assert nd.decide_date("2025", "02", "9", R("day", "19", 99.5, "handwriting"), "") == ("2025-02-19", "")
+
+
+def test_doubtful_year_taken_from_the_signature_only_when_the_day_fits():
+    day = R("day", "03", 99.0)
+    assert nd.decide_date("", "4", "", day, "2018-04-04T14:21:14+07:00") == ("2018-04-03", "")
+    assert nd.decide_date("", "12", "", R("day", "31", 99.0), "2019-01-02T08:00:00") == ("2018-12-31", "")
+    assert nd.decide_date("", "4", "", R("day", "20", 99.0), "2018-04-04T14:21:14") == ("", "low-confidence")
+    assert nd.decide_date("", "4", "", day, "") == ("", "")
