@@ -59,10 +59,11 @@ def signing_reading(words: tuple[Word, ...]) -> Reading | None:
     return Reading("signed_at", best[0], round(min(w.conf for w in ws), 1), box, "digital-signature")
 
 
-# Tesseract's digits-only reading of a handwritten field is a second, independent reader: on the
-# sample scans it gives the right digits about one time in four, and a given wrong string far
-# more rarely (about one in a hundred): when it agrees with the digit model the model's
-# probability is raised by this likelihood ratio (a disagreement changes nothing).
+# Tesseract's digits-only reading of a handwritten field is a second reader: alone it gave the
+# right digits in 11 of 33 handwritten numbers and days of the sample pages, a whole wrong string
+# in 3; where it agreed with a model built without real crops (11 readings under 98 %) the
+# reading was right every time. An agreement multiplies the odds of the model's reading by this
+# ratio; a disagreement changes nothing (its errors follow the model's: a pen '1' read '4').
 AGREE_RATIO = 25.0
 _DIGIT_LANG: str | None = None
 
