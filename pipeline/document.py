@@ -74,12 +74,14 @@ def _number_and_date(vals: dict[str, fields.Value], by: dict[str, Reading], sign
         v = vals["number"]
         r = _on_row(by.get("number"), v.box)
         printed = str(v.value)
+        raw = printed or (str(vals["_number_raw"].value) if "_number_raw" in vals else "")
         if "_number_blank" in vals:
             number, why, r = "", "", None  # a draft's blank slot: whatever a reader saw there is not a number
         elif printed and (v.confidence or 0) >= TYPED_CONF:
             number, why = printed, ""  # typed digits Tesseract is sure of: the digit reader does not overrule them
-        elif printed and r is not None and _one_extra(r.text, printed):
-            number, why = printed, Reason.LOW_CONFIDENCE.value  # the reader took the slash or a speck for a digit
+        elif raw and r is not None and _one_off(r.text, raw):
+            # one digit more (the slash or a speck read as one) or fewer (one cut off with 'Số:')
+            number, why = raw, Reason.LOW_CONFIDENCE.value
         elif printed and (v.confidence or 0) >= 60 and r is not None and r.text != printed:
             number, why = "", Reason.CONFLICT.value  # two fair readings disagree: a person decides
         else:
@@ -92,7 +94,8 @@ def _number_and_date(vals: dict[str, fields.Value], by: dict[str, Reading], sign
         year, month, day = cast(tuple[str, str, str], vals["_date_parts"].value)
         v = vals["date"]
         r = _on_row(by.get("day"), v.box)
-        date, why = numberdate.decide_date(year, month, day, r, signed_at, _on_row(by.get("month"), v.box))
+        doubt = str(vals["_day_raw"].value) if "_day_raw" in vals else ""
+        date, why = numberdate.decide_date(year, month, day, r, signed_at, _on_row(by.get("month"), v.box), doubt)
         hand = r is not None and r.source == "handwriting" and len(date) == 10 and not day
         out["date"] = replace(v, value=date, reason=why,
                               source=Source.HANDWRITING.value if hand else v.source)
@@ -107,9 +110,16 @@ def _under_seal(v: fields.Value, seals: tuple[tuple[int, tuple[int, int, int, in
     return any(p == v.page and min(x1, b[2]) > max(x0, b[0]) and min(y1, b[3]) > max(y0, b[1]) for p, b in seals)
 
 
-def _one_extra(read: str, printed: str) -> bool:
-    """'15871' read where Tesseract printed '1587': one character more at either end."""
-    return len(read) == len(printed) + 1 and (read.startswith(printed) or read.endswith(printed))
+def _one_off(read: str, printed: str) -> bool:
+    """'15871' read where Tesseract printed '1587' (one character more at either end: a speck or
+    the slash taken for a digit), or '587' (the first digit cut off with 'Số:' beside it).
+
+    >>> _one_off("15871", "1587"), _one_off("587", "1587"), _one_off("158", "1587"), _one_off("04", "01")
+    (True, True, False, False)
+    """
+    if len(read) == len(printed) + 1:
+        return read.startswith(printed) or read.endswith(printed)
+    return bool(read) and len(printed) == len(read) + 1 and printed.endswith(read)
 
 
 def _on_row(r: Reading | None, box: tuple[int, int, int, int] | None) -> Reading | None:

@@ -251,7 +251,7 @@ def rule_number_symbol(text: str) -> tuple[str, str, bool]:
     sm = _SYMBOL.match(m.group("sym").strip())
     symbol = regex.sub(r"\s+", "", sm.group(1)).replace("–", "-").strip(".-") if sm else ""
     symbol = regex.sub(r"Đ{2,}", "Đ", symbol.replace("Ð", "Đ"))  # OCR doubles the bar letter: 'QĐÐ'
-    num = m.group("num").replace(" ", "").rstrip("_.,")
+    num = m.group("num").replace(" ", "").strip("_.,:;")  # specks beside the digits: 'Số:.300
     mapped = False
     if regex.fullmatch(r"[0-9IlO|]{1,5}", num) and regex.search(r"\d", num) and not regex.fullmatch(r"\d+", num):
         num, mapped = num.translate(str.maketrans("IlO|", "1101")), True
@@ -618,6 +618,7 @@ def read_fields(lay: DocLayout, fix: Fix, gaz: Gazetteer, known: Callable[[str],
         number, symbol, sure = rule_number_symbol(so.text)
         reason = ""
         if number and not sure and so.conf < 40:
+            out["_number_raw"] = Value("_number_raw", number)  # too doubtful alone; a reader may confirm it
             number, reason = "", Reason.LOW_CONFIDENCE.value
         elif not number and not sure:
             reason = Reason.HANDWRITING.value
@@ -663,7 +664,8 @@ def read_fields(lay: DocLayout, fix: Fix, gaz: Gazetteer, known: Callable[[str],
         if month and month_conf < MONTH_CONF:
             month = ""  # a month read with little confidence ('09' at 16 for 02 on a 100-dpi scan): year only
         date = iso_date(year, month, day)
-        day_conf = min((w.conf for w in date_seg.words if w.text == day), default=0.0)
+        day_conf = min((w.conf for w in date_seg.words if day and regex.search(rf"(?<!\d){regex.escape(day)}(?!\d)", w.text)),
+                       default=0.0)  # '18tháng': the day glued to the next word is still its word
         reason = "" if year else Reason.LOW_CONFIDENCE.value
         if len(date) == 10 and day_conf < PRINTED_CONF:
             date, reason = date[:7], Reason.HANDWRITING.value
@@ -672,6 +674,8 @@ def read_fields(lay: DocLayout, fix: Fix, gaz: Gazetteer, known: Callable[[str],
         out["date"] = _val("date", date, [date_seg], reason)
         printed_day = day if regex.fullmatch(r"\d{1,2}", day) and day_conf >= PRINTED_CONF else ""
         out["_date_parts"] = Value("_date_parts", (year, month, printed_day))
+        if regex.fullmatch(r"\d{1,2}", day) and not printed_day:
+            out["_day_raw"] = Value("_day_raw", day)  # a day Tesseract read with doubt: a reader must agree
     elif right:  # the header's right column was read, its date line not: no value from elsewhere
         out["place"] = Value("place", "", reason=Reason.MISSING.value)
         out["date"] = Value("date", "", reason=Reason.MISSING.value)

@@ -149,8 +149,10 @@ def decide_month(printed_month: object, month_reading: Reading | None) -> tuple[
 
 
 def decide_date(printed_year: object, printed_month: object, printed_day: object, reading: Reading | None,
-                signed_at: str, month_reading: Reading | None = None) -> tuple[str, str]:
+                signed_at: str, month_reading: Reading | None = None, doubtful_day: str = "") -> tuple[str, str]:
     """The ISO date, or the date cut to year-month with a review reason when the day is unsure.
+    `doubtful_day`: a day Tesseract read with doubt; a reader's other day is then a conflict,
+    unless the signing time confirms it.
 
     >>> r = Reading("day", "06", 93.0, (0, 0, 1, 1), "handwriting")
     >>> decide_date(2025, 1, "", r, "2025-01-07T10:09:57")
@@ -164,6 +166,12 @@ def decide_date(printed_year: object, printed_month: object, printed_day: object
     ('2025-02', 'low-confidence')
     >>> decide_date(2025, 2, "19", None, "")
     ('2025-02-19', '')
+    >>> decide_date(2025, 2, "", Reading("day", "10", 90.0, (0, 0, 1, 1), "handwriting"), "", None, "20")
+    ('2025-02', 'conflict')
+    >>> decide_date(2025, 2, "", Reading("day", "1", 100.0, (0, 0, 1, 1), "handwriting"), "", None, "18")
+    ('2025-02', 'conflict')
+    >>> decide_date(2025, 2, "", Reading("day", "06", 99.5, (0, 0, 1, 1), "handwriting"), "", None, "08")
+    ('2025-02-06', '')
     """
     y = _int(printed_year)
     if not 1900 <= y <= 2100:
@@ -206,6 +214,10 @@ def decide_date(printed_year: object, printed_month: object, printed_day: object
                 return f"{ym}-{b:02d}", ""
         if not 0 <= _lag(best) <= SIGN_LAG_USUAL:
             return ym, CONFLICT  # the likeliest day does not fit the signing time
+    lost = bool(doubtful_day) and len(reading.text) < len(doubtful_day) and (
+        doubtful_day.endswith(reading.text) or doubtful_day.startswith(reading.text))  # '1' for '18tháng': a digit lost
+    if doubtful_day and _int(doubtful_day) != best and (cands[best] < 99 or lost):
+        return ym, CONFLICT  # Tesseract's doubtful day and the reader's differ: a person decides
     if cands[best] >= DAY_MIN_CONF:
         if day_exists(y, m, p) and p != best and reading.source != "handwriting" and cands[best] < 97:
             return ym, CONFLICT

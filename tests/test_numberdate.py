@@ -63,3 +63,17 @@ def test_doubtful_year_taken_from_the_signature_only_when_the_day_fits():
     assert nd.decide_date("", "12", "", R("day", "31", 99.0), "2019-01-02T08:00:00") == ("2018-12-31", "")
     assert nd.decide_date("", "4", "", R("day", "20", 99.0), "2018-04-04T14:21:14") == ("", "low-confidence")
     assert nd.decide_date("", "4", "", day, "") == ("", "")
+
+
+def test_reader_one_digit_off_from_doubtful_print_keeps_the_print():
+    """At 100 dpi the reader took the slash for a digit ('3001' for a typed '300' Tesseract read
+    at confidence 9) or cut the first digit off with 'Số:' ('76' for '176'): the print stands, flagged."""
+    from pipeline.document import _number_and_date
+    from pipeline.fields import Value
+    box = (10, 10, 60, 30)
+    for printed, raw, conf, read, expected in (("", "300", 9.0, "3001", "300"), ("176", "", 41.0, "76", "176")):
+        vals = {"number": Value("number", printed, 1, box, conf, "ocr", "low-confidence" if not printed else "")}
+        if raw:
+            vals["_number_raw"] = Value("_number_raw", raw)
+        out = _number_and_date(vals, {"number": Reading("number", read, 100.0, box, "handwriting")}, "")
+        assert (out["number"].value, out["number"].reason) == (expected, "low-confidence")
