@@ -70,8 +70,9 @@ def test_kinds_no_wrong_values(env, level):
                 right[f] += 1
             elif got:
                 wrong.append(f"{path.stem} {f}: {got!r} (gold {want!r})")
-    assert len(wrong) <= 1 if level == "level4" else not wrong, wrong
+    assert not wrong, wrong
     for f in FIELDS:
         if f in ("signer_name",) and level == "level4":
-            continue  # render_scan's level-4 seal lies on every name
+            assert right[f] >= 4, right[f]  # render_scan's level-4 seal lies on every name: few can be read
+            continue
         assert right[f] / len(docs) >= FLOOR[level] - (0.2 if f in ("number", "signer_position") else 0), (f, right[f])
