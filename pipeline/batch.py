@@ -23,7 +23,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from . import __version__, document, inputs
+from . import __version__, inputs
+from .corrector import Corrector
 from .errors import InputFileError, PageError, VnplansError
 from .export import write_all
 from .gazetteer import Gazetteer
@@ -54,7 +55,7 @@ class RunOptions:
 
 
 RULES = ("normalize", "restore", "structure", "layout", "occlusion", "fields", "numberdate", "signing",
-         "gazetteer", "lexicon", "document", "records", "userdict")  # the modules that make a record from pages
+         "gazetteer", "lexicon", "corrector", "document", "records", "userdict")  # the modules that make a record from pages
 
 
 def rules_digest() -> str:
@@ -118,7 +119,7 @@ class Runner:
         if user_dict:  # human review (issue 12): spellings people corrected, kept after restoration
             from . import userdict
             protect = userdict.Protector(userdict.load(user_dict))
-        self.corrector = document.Corrector(lexicon, protect) if lexicon is not None and options.restore else None
+        self.corrector = Corrector(lexicon, protect) if lexicon is not None and options.restore else None
         self.progress: Progress = progress or (lambda e: None)
         self.ocr_key = options.ocr.key()
         self.rec_key = options.record_key(self.corrector.ident if self.corrector else "no-lexicon")
@@ -163,6 +164,7 @@ class Runner:
             self.stats["skipped"] += 1
             self.stats["pages"] += old.pages or 0
             return None
+        from . import document  # here, not at the top: a run with nothing to do never loads the field rules
         prep = document.prepare(f, frozenset(cat.done_pages(sha, self.ocr_key)))
         row = file_row(source=f.source, size=st.st_size, mtime=st.st_mtime, sha256=sha, kind=f.kind,
                        pages=prep.pages)
@@ -186,6 +188,7 @@ class Runner:
 
     # ------------------------------------------------------------ finishing
     def _finish_from_catalog(self, cat: Catalog, doc: _Doc) -> None:
+        from . import document
         pages, text_source = document.stored_pages(
             [cat.page(doc.row.sha256, p, self.ocr_key) for p in range(1, doc.row.pages + 1)])
         self._finish(cat, doc.row, pages, text_source)
@@ -199,6 +202,7 @@ class Runner:
 
     def _finish(self, cat: Catalog, row: FileRow, pages: tuple[PageResult, ...], text_source: Source) -> None:
         pdf = self.input_dir / row.source if row.source.lower().endswith(".pdf") else None
+        from . import document
         out = document.finish(row.source, pages, text_source, self.corrector, self.gazetteer, pdf)
         if isinstance(out, document.Failed):
             self._fail(cat, row.source, out.reason)

@@ -5,22 +5,18 @@ come from the zone reading (fields.py over layout.py) merged into the record par
 flattened text, with evidence and review flags (`apply_layout`). No catalog, no processes here."""
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from . import fields, inputs, layout, legacy, numberdate, poppler, tesseract, textlayer
+from .corrector import Corrector
 from .errors import DocReason, InputFileError, PageError
 from .gazetteer import Gazetteer
 from .normalize import normalize, word_confidences
-from .records import Evidence, InputKind, PageResult, PlanRecord, Quality, Reading, Reason, Restored, ReviewFlag, Source
+from .records import Evidence, InputKind, PageResult, PlanRecord, Quality, Reading, Reason, ReviewFlag, Source
 from .structure import parse
-
-if TYPE_CHECKING:
-    from .lexicon import LazyLexicon
-    from .restore import Restorer
-    from .userdict import Protector
 
 SEAL_DOUBT = 85.0  # a value read under a seal with less confidence than this is flagged 'seal'
 TYPED_CONF = 90.0  # Tesseract's confidence in a number's digits above which they are taken as typed
@@ -200,48 +196,6 @@ def stored_pages(pages: list[PageResult | None]) -> tuple[tuple[PageResult, ...]
 
 
 # ---------------------------------------------------------------- finishing a document
-
-class Corrector:
-    """The run's corrections: one restorer, built from the dictionaries when the first text
-    needs it, and the user dictionary's spellings put back after it (issue 12)."""
-
-    def __init__(self, lexicon: LazyLexicon, protect: Protector | None = None):
-        self.lexicon = lexicon
-        self.protect = protect
-        self._restorer: Restorer | None = None
-
-    @property
-    def ident(self) -> str:
-        """The dictionaries' fingerprint (part of the record settings key)."""
-        return self.lexicon.ident
-
-    @property
-    def restorer(self) -> Restorer:
-        if self._restorer is None:
-            from .restore import Restorer
-            self._restorer = Restorer.of(self.lexicon.get())
-        return self._restorer
-
-    def correct(self, text: str, confidences: Sequence[Sequence[float]] | None = None) -> Restored:
-        """The text restored, the user dictionary's spellings kept; `confidences` (per line, per
-        word: Tesseract's) make a confident word harder to change."""
-        from .restore import restore
-        res = restore(text, self.restorer, confidences=confidences)
-        return replace(res, text=self.protect.apply(res.text)) if self.protect else res
-
-    def fix(self, text: str, confidences: Sequence[Sequence[float]] | None = None) -> str:
-        return self.correct(text, confidences).text
-
-    def coverage(self, text: str) -> float:
-        from .restore import coverage
-        return coverage(text, self.restorer)
-
-    def known(self, word: str) -> bool:
-        return word in self.restorer.lex.syllables
-
-    def given_names(self) -> dict[str, int]:
-        return self.restorer.lex.persons.get("given", {})
-
 
 @dataclass(frozen=True)
 class Finished:
