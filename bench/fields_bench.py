@@ -2,7 +2,8 @@
 """Header and signature fields on real signed paper and on degraded renders, in one run.
 
 Usage: python bench/fields_bench.py [--shared ../shared] [--out /tmp/fields_bench] [--reprocess]
-       [--only real_scans,real_pages,render3,render4,pages_low,pages_bilevel] [--verbose]
+       [--only real_scans,real_pages,render3,render4,pages_low,pages_bilevel,scans_low,scans_bilevel]
+       [--verbose]
 
 Sets (all outside the repository, in the workplace's shared folder):
   real_scans  nine signed, sealed PDFs with hand-checked header/signature gold
@@ -11,6 +12,8 @@ Sets (all outside the repository, in the workplace's shared folder):
               (level 4: low resolution and a seal over the signature), scored on their gold
   pages_low   the real first pages scanned again worse: 100 dpi gray, tilted 1.5°, JPEG q60
   pages_bilevel  ... and as a 200-dpi bilevel (fax-mode) scan; both on real_pages' gold
+  scans_low, scans_bilevel  the nine real scans the same way (150-dpi gray tilted 1.2°, 200-dpi
+              bilevel; multi-page TIFF, their red seals gray or black): on real_scans' gold
 Prints fieldscore.py's accuracy per field, the macro, and wrong/missing counts per set, and
 the time each run took. --reprocess re-derives records on the cached OCR of an earlier run.
 """
@@ -70,6 +73,35 @@ def degrade(src: Path, dest: Path, how: str) -> Path:
     return dest
 
 
+def degrade_scans(src: Path, dest: Path, how: str) -> Path:
+    """The real scans as a worse scanner would give them, one multi-page TIFF each (seeded)."""
+    import random
+
+    from PIL import Image
+    sys.path.insert(0, str(ROOT))
+    from pipeline import poppler
+    from pipeline.ocr import OcrSettings, PageTask, load_image
+    dest.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(5)
+    for pdf in sorted(src.glob("*.pdf")):
+        out = dest / (pdf.stem + ".tif")
+        if out.exists():
+            continue
+        pages = []
+        for p in range(1, poppler.page_count(pdf) + 1):
+            img, dpi = load_image(PageTask(str(pdf), p, "pdf", OcrSettings()))
+            g = img.convert("L")
+            s = (150 if how == "low" else 200) / dpi
+            g = g.resize((round(g.width * s), round(g.height * s)), Image.Resampling.LANCZOS)
+            if how == "low":
+                pages.append(g.rotate(rng.choice([-1.2, 1.2]), resample=Image.Resampling.BICUBIC, fillcolor=245))
+            else:
+                pages.append(g.point(lambda v: 255 if v > 140 else 0).convert("1"))
+        pages[0].save(out, save_all=True, append_images=pages[1:], dpi=(150, 150) if how == "low" else (200, 200),
+                      compression="tiff_lzw" if how == "low" else "group4")
+    return dest
+
+
 def score(shared: Path, gold: Path, out: Path) -> dict:
     r = subprocess.run([sys.executable, str(shared / "tools" / "fieldscore.py"), str(gold),
                         str(out / "plans.jsonl"), "--json"], capture_output=True, text=True)
@@ -85,7 +117,8 @@ def main() -> int:
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     ap.add_argument("--out", type=Path, default=Path("/tmp/fields_bench"))
     ap.add_argument("--reprocess", action="store_true")
-    ap.add_argument("--only", default="real_scans,real_pages,render3,render4,pages_low,pages_bilevel")
+    ap.add_argument("--only", default="real_scans,real_pages,render3,render4,pages_low,pages_bilevel,"
+                                      "scans_low,scans_bilevel")
     ap.add_argument("--verbose", action="store_true")
     a = ap.parse_args()
     sh = a.shared.resolve()
@@ -96,11 +129,15 @@ def main() -> int:
         "render4": (None, sh / "samples" / "gold"),
         "pages_low": (None, sh / "samples" / "real_pages" / "gold"),
         "pages_bilevel": (None, sh / "samples" / "real_pages" / "gold"),
+        "scans_low": (None, sh / "samples" / "real_scans" / "gold"),
+        "scans_bilevel": (None, sh / "samples" / "real_scans" / "gold"),
     }
     rows = []
     for name in a.only.split(","):
         inp, gold = sets[name]
-        if inp is None and name.startswith("pages_"):
+        if inp is None and name.startswith("scans_"):
+            inp = degrade_scans(sh / "samples" / "real_scans", a.out / "renders" / name, name[6:])
+        elif inp is None and name.startswith("pages_"):
             inp = degrade(sh / "samples" / "real_pages", a.out / "renders" / name, name[6:])
         elif inp is None:
             inp = render(sh, int(name[-1]), a.out / "renders" / name)

@@ -325,6 +325,13 @@ def rule_title_start(title: str) -> str:
     return title
 
 
+def _starts_body(line: str) -> bool:
+    """A line that opens the body, not one that continues the title: 'Căn cứ …', 'Thực hiện …',
+    'Kính gửi: …', 'Điều 1.', capitalised ('… thực hiện dự án …' on a title's second line is not)."""
+    first = next((c for c in line if c.isalpha()), "")
+    return first.isupper() and bool(_TITLE_STOP.match(folded(line.lstrip(" -–•*'\""))))
+
+
 def title_opens(title: str) -> bool:
     """A summary opens with a capital ('Về việc …', 'V/v …', 'Ban hành …'); one that opens in
     lower case ('trình nội bộ giải quyết …') is the end of a title whose first lines OCR lost.
@@ -351,7 +358,7 @@ def rule_signature(lines: list[str], gaz: Gazetteer, raw: list[str] | None = Non
     while i < len(lines):
         f = folded(strip_noise(lines[i]))
         m = _AUTH.match(f)
-        if not m:
+        if not m or m.group(1).upper() + "." in auth:  # each authority word once: 'TM. TM.' is a misread
             break
         auth.append(m.group(1).upper() + ".")
         principal = m.group(2)
@@ -430,7 +437,8 @@ def sealed_caps(seg: Segment, seals: list[tuple[int, int, int, int]], gaz: Gazet
     line = sealed_line(seg.words, seals, opaque)
     if not line.hidden:
         return seg.text, True
-    chains = [f"{a} {p}" for a in AUTH_WORDS for p in gaz.positions]  # 'TL. CHỦ TỊCH' is a line too
+    # 'KT. CHỦ TỊCH' is a line too ('TM.' is followed by a body, not a position)
+    chains = [f"{a} {p}" for a in AUTH_WORDS if a != "TM." for p in gaz.positions]
     pos = unique_fit(line, list(gaz.positions) + chains, folded=True)
     if pos:
         return pos.upper(), pos not in chains
@@ -543,7 +551,13 @@ def rule_name(line: str, gaz: Gazetteer, known: Callable[[str], bool], given: Ma
 
 # ---------------------------------------------------------------- recipients
 
-_ITEM = regex.compile(r"^\s*[~'\"`´.,:;]{0,2}\s*[-–—•+*]\s*(.*)$")  # a speck OCR read before the dash: "~- CT, PCT …"
+_ITEM = regex.compile(r"^\s*[~'\"`´.,:;]{0,2}\s*[-–—•+*~]\s+(.*)$|^\s*[~'\"`´.,:;]{0,2}\s*[-–—•+*]\s*(.*)$")
+# a speck OCR read before the dash ("~- CT, PCT …"), or the dash read as a tilde ("~ Thường trực …")
+
+
+def _item_text(line: str) -> str:
+    m = _ITEM.match(line)
+    return (m.group(1) if m.group(1) is not None else m.group(2)) if m else line
 
 
 def rule_recipients(segs: list[Segment]) -> list[tuple[str, list[Segment]]]:
@@ -555,17 +569,21 @@ def rule_recipients(segs: list[Segment]) -> list[tuple[str, list[Segment]]]:
     head = regex.sub(r"^[*_\s]*\S+\s+\S+?\s*[:;.]?\s*", "", segs[0].text, count=1) if len(segs[0].text.split()) > 2 else ""
     rest = list(segs[1:])
     if head and _ITEM.match(head):
-        items.append((_ITEM.match(head).group(1), [segs[0]]))
+        items.append((_item_text(head), [segs[0]]))
     lh = sorted(s.height for s in segs)[len(segs) // 2]
     for s in rest:
-        m = _ITEM.match(s.text)
-        if m:
-            items.append((m.group(1), [s]))
+        if _ITEM.match(s.text):
+            items.append((_item_text(s.text), [s]))
             continue
         if not items:
             continue
         prev = items[-1][1][-1]
         first = items[-1][1][0]
+        if items[-1][0].rstrip().endswith(";") and abs(s.box[0] - first.box[0]) < 0.4 * lh and s.conf >= 50:
+            # the item above ended with ';' and this line starts where its dash was: a new item whose
+            # dash OCR lost or read as something else
+            items.append((regex.sub(r"^[^\p{L}\d(]+", "", s.text), [s]))
+            continue
         new_page = s.page != prev.page
         aligned = first.box[0] - lh <= s.box[0] < first.box[2] and abs(s.box[0] - prev.box[0]) < 5 * lh
         if (new_page or s.box[1] - prev.box[3] < 0.8 * lh) and aligned and s.conf >= 50:
@@ -661,7 +679,7 @@ def read_fields(lay: DocLayout, fix: Fix, gaz: Gazetteer, known: Callable[[str],
         if year and year_conf < PRINTED_CONF:
             year = ""  # a printed year read with doubt ('2016' for 2018 on a bilevel scan): no date at all
         month_conf = min((w.conf for w in date_seg.words if month and month in w.text), default=100.0)
-        if month and month_conf < MONTH_CONF:
+        if month.isdigit() and month_conf < MONTH_CONF:
             month = ""  # a month read with little confidence ('09' at 16 for 02 on a 100-dpi scan): year only
         date = iso_date(year, month, day)
         day_conf = min((w.conf for w in date_seg.words if day and regex.search(rf"(?<!\d){regex.escape(day)}(?!\d)", w.text)),
@@ -694,7 +712,7 @@ def read_fields(lay: DocLayout, fix: Fix, gaz: Gazetteer, known: Callable[[str],
         body = [s for s in vv if s.box[1] >= left[so_i].box[3]] if so_i >= 0 else []
     kept: list[Segment] = []
     for s in body[:5]:
-        if _TITLE_STOP.match(folded(s.text)) or (kept and rule_kind(s.text)):
+        if _starts_body(s.text) or (kept and rule_kind(s.text)):
             break
         kept.append(s)
     title = " ".join(_lines(kept, fix))

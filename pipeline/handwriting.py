@@ -426,7 +426,8 @@ def glyphs(gray: np.ndarray, region: Region, model: DigitModel | None = None) ->
                 c, y, h = cut
                 x, w = x + c, w - c
                 cx, cy = max(x0, bx0 + x + w / 2), y + h / 2  # kept even when the cut part leans left
-        if not x0 <= cx <= x1 or h < 0.5 * hd or a < 0.02 * hd * hd:
+        inside = x0 <= cx <= x1 or (x0 - 0.5 * hd <= cx < x0 and bx0 + x + w - x0 >= 0.3 * w)  # a '1' leaning on 'ngày'
+        if not inside or h < 0.5 * hd or a < 0.02 * hd * hd:
             continue
         if cy < base - 1.9 * hd or cy > base + 0.6 * hd or h > 3.5 * hd or w > 6 * hd:
             continue

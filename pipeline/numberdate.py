@@ -49,6 +49,23 @@ def clean_number(text: str) -> str:
     return t if re.fullmatch(r"\d{1,5}", t) else ""
 
 
+def printed_fits(printed: str, read: str) -> bool | None:
+    """Whether a reader's digits fit what Tesseract made of the same ink: its digits (and
+    lookalikes) where it read some among other marks, anything where it read none. None when it
+    read no digit, or only digits (a whole misread: no evidence either way).
+
+    >>> printed_fits("Øf", "11"), printed_fits("Øf", "01"), printed_fits("#", "06"), printed_fits("2#", "26")
+    (False, True, None, True)
+    >>> printed_fits("22", "02")
+    """
+    t = "".join(c for c in printed.translate(_LOOKALIKE) if not c.isspace()).strip(".,:;_")
+    if not any(c.isdigit() for c in t) or t.isdigit():
+        return None  # no digit read, or a whole number the caller already found impossible ('22')
+    if len(t) != len(read):
+        return None if abs(len(t) - len(read)) > 1 else False
+    return all(a == b or not a.isdigit() for a, b in zip(t, read))
+
+
 def _valid(text: str) -> bool:
     return bool(re.fullmatch(r"\d{1,5}", text or ""))
 
@@ -136,11 +153,15 @@ def decide_month(printed_month: object, month_reading: Reading | None) -> tuple[
 
     >>> decide_month("02", None), decide_month("22", None)
     ((2, ''), (0, 'low-confidence'))
+    >>> decide_month("Øf", Reading("month", "11", 99.6, (0, 0, 1, 1), "handwriting"))
+    (0, 'conflict')
     """
     m = _int(printed_month)
     if 1 <= m <= 12:
         return m, ""
     if month_reading is not None and re.fullmatch(r"\d{1,2}", month_reading.text or ""):
+        if printed_fits(str(printed_month or ""), month_reading.text) is False:
+            return 0, CONFLICT  # 'thángØf' and a reader's '11': the printed 0 says otherwise
         r = int(month_reading.text)
         if 1 <= r <= 12 and month_reading.confidence >= MONTH_MIN_CONF:
             return r, ""

@@ -177,6 +177,7 @@ def test_title_start(title, fixed):
     (["CHỦ TỊCH", "ZZDÌ"], ("", "Chủ tịch")),
     (["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"], ("TM.", "Chủ tịch")),
     (["TOỢẠỢYYXNR"], ("", "")),
+    (["TM. ỦY BAN NHÂN DÂN", "TM. ƯHỦ TỊCH"], ("TM.", "")),  # an authority word never twice
 ])
 def test_signature(gaz, lines, expected):
     authority, position, _, _ = fields.rule_signature(lines, gaz)
@@ -326,3 +327,15 @@ def test_output_files_readable_by_others(tmp_path):
         os.umask(old)
     for name in ("plans.csv", "plans.jsonl", "errors.csv"):
         assert (tmp_path / name).stat().st_mode & 0o777 == 0o644, name
+
+
+def test_recipient_whose_dash_ocr_misread_is_an_item_of_its_own():
+    """A dash read as '~' or lost: the line starts where the dashes are and the item above ended
+    with ';', so it is a new item; a wrapped item (no ';' above, text indented) still continues."""
+    S = lambda y, x, t: layout.Segment(1, t, (x, y, x + 400, y + 30), 90.0, ())
+    segs = [S(0, 100, "Nơi nhận:"), S(40, 100, "- Thường trực Tỉnh ủy (b/cáo);"), S(80, 100, "~ Thường trực HĐND tỉnh;"),
+            S(120, 100, "UBND các huyện, thị xã;"), S(160, 100, "- Các sở, ban ngành, đơn vị trực thuộc"),
+            S(195, 118, "UBND tỉnh;"), S(235, 100, "- Lưu: VT.")]
+    items = [t for t, _ in fields.rule_recipients(segs)]
+    assert items == ["Thường trực Tỉnh ủy (b/cáo);", "Thường trực HĐND tỉnh;", "UBND các huyện, thị xã;",
+                     "Các sở, ban ngành, đơn vị trực thuộc UBND tỉnh;", "Lưu: VT."]
