@@ -108,13 +108,18 @@ def _under_seal(v: fields.Value, seals: tuple[tuple[int, tuple[int, int, int, in
 
 def _one_off(read: str, printed: str) -> bool:
     """'15871' read where Tesseract printed '1587' (one character more at either end: a speck or
-    the slash taken for a digit), or '587' (the first digit cut off with 'Số:' beside it).
+    the slash taken for a digit; two more after it: the slash and a letter), or '587' (the first
+    digit cut off with 'Số:' beside it).
 
     >>> _one_off("15871", "1587"), _one_off("587", "1587"), _one_off("158", "1587"), _one_off("04", "01")
     (True, True, False, False)
+    >>> _one_off("1514", "15"), _one_off("3151", "15")
+    (True, False)
     """
     if len(read) == len(printed) + 1:
         return read.startswith(printed) or read.endswith(printed)
+    if len(read) == len(printed) + 2 and read.startswith(printed):
+        return True  # the reader ran on over the slash and the symbol's first letter ('1514' for '15/N')
     return bool(read) and len(printed) == len(read) + 1 and printed.endswith(read)
 
 
