@@ -2,7 +2,8 @@
 """Header and signature fields on real signed paper and on degraded renders, in one run.
 
 Usage: python bench/fields_bench.py [--shared ../shared] [--out /tmp/fields_bench] [--reprocess]
-       [--only real_scans,real_pages,render3,render4,pages_low,pages_bilevel,scans_low,scans_bilevel]
+       [--only real_scans,real_pages,render3,render4,pages_low,pages_bilevel,scans_low,scans_bilevel,
+              scans_c100,pages_skew]
        [--verbose]
 
 Sets (all outside the repository, in the workplace's shared folder):
@@ -14,6 +15,8 @@ Sets (all outside the repository, in the workplace's shared folder):
   pages_bilevel  ... and as a 200-dpi bilevel (fax-mode) scan; both on real_pages' gold
   scans_low, scans_bilevel  the nine real scans the same way (150-dpi gray tilted 1.2°, 200-dpi
               bilevel; multi-page TIFF, their red seals gray or black): on real_scans' gold
+  scans_c100  the nine real scans as 100-dpi colour JPEG PDFs tilted 0.8° (red seals kept)
+  pages_skew  the real first pages turned 3° (the deskew path)
 Prints fieldscore.py's accuracy per field, the macro, and wrong/missing counts per set, and
 the time each run took. --reprocess re-derives records on the cached OCR of an earlier run.
 """
@@ -57,7 +60,12 @@ def degrade(src: Path, dest: Path, how: str) -> Path:
     for f in sorted(src.glob("*.jpg")):
         im = Image.open(f).convert("L")
         dpi = im.width / 8.27  # A4 width in inches
-        if how == "low":
+        if how == "skew":
+            out = dest / f.name
+            if not out.exists():
+                Image.open(f).rotate(rng.choice([-3.0, 3.0]), resample=Image.Resampling.BICUBIC, expand=True,
+                                     fillcolor=(250, 250, 250)).save(out, quality=85)
+        elif how == "low":
             out = dest / f.name
             if not out.exists():
                 s = 100 / dpi
@@ -85,7 +93,7 @@ def degrade_scans(src: Path, dest: Path, how: str) -> Path:
     rng = random.Random(5)
     for pdf in sorted(src.glob("*.pdf")):
         out = dest / (pdf.stem + ".tif")
-        if out.exists():
+        if out.exists() or out.with_suffix(".pdf").exists():
             continue
         pages = []
         for p in range(1, poppler.page_count(pdf) + 1):
@@ -93,10 +101,17 @@ def degrade_scans(src: Path, dest: Path, how: str) -> Path:
             g = img.convert("L")
             s = (150 if how == "low" else 200) / dpi
             g = g.resize((round(g.width * s), round(g.height * s)), Image.Resampling.LANCZOS)
-            if how == "low":
+            if how == "c100":
+                c = img.convert("RGB")
+                c = c.resize((round(c.width * 100 / dpi), round(c.height * 100 / dpi)), Image.Resampling.LANCZOS)
+                pages.append(c.rotate(rng.choice([-0.8, 0.8]), resample=Image.Resampling.BICUBIC, fillcolor=(245, 245, 240)))
+            elif how == "low":
                 pages.append(g.rotate(rng.choice([-1.2, 1.2]), resample=Image.Resampling.BICUBIC, fillcolor=245))
             else:
                 pages.append(g.point(lambda v: 255 if v > 140 else 0).convert("1"))
+        if how == "c100":
+            pages[0].save(out.with_suffix(".pdf"), save_all=True, append_images=pages[1:], resolution=100, quality=70)
+            continue
         pages[0].save(out, save_all=True, append_images=pages[1:], dpi=(150, 150) if how == "low" else (200, 200),
                       compression="tiff_lzw" if how == "low" else "group4")
     return dest
@@ -118,7 +133,7 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=Path("/tmp/fields_bench"))
     ap.add_argument("--reprocess", action="store_true")
     ap.add_argument("--only", default="real_scans,real_pages,render3,render4,pages_low,pages_bilevel,"
-                                      "scans_low,scans_bilevel")
+                                      "scans_low,scans_bilevel,scans_c100,pages_skew")
     ap.add_argument("--verbose", action="store_true")
     a = ap.parse_args()
     sh = a.shared.resolve()
@@ -131,6 +146,8 @@ def main() -> int:
         "pages_bilevel": (None, sh / "samples" / "real_pages" / "gold"),
         "scans_low": (None, sh / "samples" / "real_scans" / "gold"),
         "scans_bilevel": (None, sh / "samples" / "real_scans" / "gold"),
+        "scans_c100": (None, sh / "samples" / "real_scans" / "gold"),
+        "pages_skew": (None, sh / "samples" / "real_pages" / "gold"),
     }
     rows = []
     for name in a.only.split(","):

@@ -20,6 +20,7 @@ from .structure import parse
 
 SEAL_DOUBT = 85.0  # a value read under a seal with less confidence than this is flagged 'seal'
 TYPED_CONF = 90.0  # Tesseract's confidence in a number's digits above which they are taken as typed
+FAIR_CONF = 40.0  # ... below which a typed number one digit off a reader's is no evidence either way
 HEADER_FIELDS = ("issuer", "doc_type", "number", "symbol", "place", "date", "title",
                  "signer_authority", "signer_position", "signer_name", "recipients")
 
@@ -76,8 +77,11 @@ def _number_and_date(vals: dict[str, fields.Value], by: dict[str, Reading], sign
         elif printed and (v.confidence or 0) >= TYPED_CONF:
             number, why = printed, ""  # typed digits Tesseract is sure of: the digit reader does not overrule them
         elif raw and r is not None and _one_off(r.text, raw):
-            # one digit more (the slash or a speck read as one) or fewer (one cut off with 'Số:')
-            number, why = raw, Reason.LOW_CONFIDENCE.value
+            # one digit more (the slash or a speck read as one) or fewer (one cut off with 'Số:'): the
+            # print stands when Tesseract read it fairly; read with little confidence ('300' at 9 beside
+            # a reader's '3001', '31' at 10 beside a right '311'), neither is sure: a person decides
+            fair = bool(printed) and (v.confidence or 0) >= FAIR_CONF
+            number, why = (raw, Reason.LOW_CONFIDENCE.value) if fair else ("", Reason.CONFLICT.value)
         elif printed and (v.confidence or 0) >= 60 and r is not None and r.text != printed:
             number, why = "", Reason.CONFLICT.value  # two fair readings disagree: a person decides
         else:
