@@ -76,10 +76,12 @@ def _number_and_date(vals: dict[str, fields.Value], by: dict[str, Reading], sign
             number, why, r = "", "", None  # a draft's blank slot: whatever a reader saw there is not a number
         elif printed and (v.confidence or 0) >= TYPED_CONF:
             number, why = printed, ""  # typed digits Tesseract is sure of: the digit reader does not overrule them
-        elif raw and r is not None and _one_off(r.text, raw):
-            # one digit more (the slash or a speck read as one) or fewer (one cut off with 'Số:'): the
-            # print stands when Tesseract read it fairly; read with little confidence ('300' at 9 beside
-            # a reader's '3001', '31' at 10 beside a right '311'), neither is sure: a person decides
+        elif raw and r is not None and _one_off(r.text, raw) and (
+                len(r.text) > len(raw) or (printed and (v.confidence or 0) >= FAIR_CONF)):
+            # one digit more (the slash or a speck read as one) or fewer (one cut off with 'Số:' or the
+            # slash): the print stands when Tesseract read it fairly; read with little confidence, a
+            # reader's longer number is a conflict ('300' at 9 beside '3001', '31' at 10 beside a right
+            # '311') and a shorter one goes to the usual rules ('26l1' at 37 beside a right '261')
             fair = bool(printed) and (v.confidence or 0) >= FAIR_CONF
             number, why = (raw, Reason.LOW_CONFIDENCE.value) if fair else ("", Reason.CONFLICT.value)
         elif printed and (v.confidence or 0) >= 60 and r is not None and r.text != printed:
@@ -112,11 +114,11 @@ def _under_seal(v: fields.Value, seals: tuple[tuple[int, tuple[int, int, int, in
 
 def _one_off(read: str, printed: str) -> bool:
     """'15871' read where Tesseract printed '1587' (one character more at either end: a speck or
-    the slash taken for a digit; two more after it: the slash and a letter), or '587' (the first
-    digit cut off with 'Số:' beside it).
+    the slash taken for a digit; two more after it: the slash and a letter), or '587' / '158' (a
+    digit cut off with 'Số:' or the slash beside it).
 
     >>> _one_off("15871", "1587"), _one_off("587", "1587"), _one_off("158", "1587"), _one_off("04", "01")
-    (True, True, False, False)
+    (True, True, True, False)
     >>> _one_off("1514", "15"), _one_off("3151", "15")
     (True, False)
     """
@@ -124,7 +126,7 @@ def _one_off(read: str, printed: str) -> bool:
         return read.startswith(printed) or read.endswith(printed)
     if len(read) == len(printed) + 2 and read.startswith(printed):
         return True  # the reader ran on over the slash and the symbol's first letter ('1514' for '15/N')
-    return bool(read) and len(printed) == len(read) + 1 and printed.endswith(read)
+    return bool(read) and len(printed) == len(read) + 1 and (printed.endswith(read) or printed.startswith(read))
 
 
 def _on_row(r: Reading | None, box: tuple[int, int, int, int] | None) -> Reading | None:

@@ -421,6 +421,25 @@ def _doubtful_under_opaque(seg: Segment, position: str, lay: DocLayout, gaz: Gaz
     return line.hidden and unique_fit(line, gaz.positions, folded=True) != position
 
 
+def _doubtful_authority(sig: list[Segment], authority: str, lay: DocLayout) -> bool:
+    """An authority word read from letters a seal's ring hid, which another authority word fits
+    as well ('TL,' where the seal left '___': 'TUQ.' too)."""
+    for seg, word in zip(sig, authority.split()):
+        seals = [b for p, b in lay.seals if p == seg.page]
+        if not seals or seg.conf >= SURE_CONF or not _under(seg, lay.seals):
+            continue
+        first = [w for w in seg.words if strip_noise(w.text)][:1]
+        if not first:
+            continue
+        w = first[0]
+        bare = Word(w.text.rstrip(".,:;"), w.conf, w.left, w.top,
+                    max(1, round(w.width * len(w.text.rstrip(".,:;")) / max(len(w.text), 1))), w.height, w.line)
+        line = sealed_line([bare], seals, [b for p, b in lay.opaque if p == seg.page])
+        if line.hidden and unique_fit(line, [a.rstrip(".") for a in AUTH_WORDS], folded=True) != word.rstrip("."):
+            return True
+    return False
+
+
 def _caps_seen(text: str) -> bool:
     """Most letters read are capitals (a title line with some letters a seal garbled: 'CHU TIf?H')."""
     letters = [c for c in text if c.isalpha()]
@@ -751,7 +770,10 @@ def _signature_fields(lay: DocLayout, fix: Fix, gaz: Gazetteer, known: Callable[
     if position and pi >= 0 and _doubtful_under_opaque(sig[pi], position, lay, gaz):
         position = ""  # a seal as dark as the print may hide a word before it ('PHÓ CHỦ TỊCH')
     seal_pages = {p for p, _ in lay.seals}
-    out["signer_authority"] = _val("signer_authority", authority, sig[:max(pi, 0)] if authority else [])
+    auth_reason = ""
+    if authority and _doubtful_authority(sig, authority, lay):
+        authority, auth_reason = "", Reason.SEAL.value
+    out["signer_authority"] = _val("signer_authority", authority, sig[:max(pi, 0)] if authority else [], auth_reason)
     out["signer_position"] = _val("signer_position", position, [sig[pi]] if pi >= 0 else [],
                                   "" if position else (Reason.SEAL.value if lay.sign_page in seal_pages else Reason.MISSING.value))
     name, name_seg, repaired = "", None, False

@@ -339,3 +339,17 @@ def test_recipient_whose_dash_ocr_misread_is_an_item_of_its_own():
     items = [t for t, _ in fields.rule_recipients(segs)]
     assert items == ["Thường trực Tỉnh ủy (b/cáo);", "Thường trực HĐND tỉnh;", "UBND các huyện, thị xã;",
                      "Các sở, ban ngành, đơn vị trực thuộc UBND tỉnh;", "Lưu: VT."]
+
+
+def test_authority_read_from_letters_under_a_seal_is_checked(gaz):
+    """'TL,' where the seal's band covers the word: 'TUQ.' fits what is left as well, so no
+    authority is given (flagged); the same word read clear of the ring stands."""
+    seal = (1, (160, -100, 400, 140))  # band through x 160-208 on the row
+    def lay_of(x):
+        w = (Word("TL,", 60.0, x, 0, 40, 20, 0), Word("CHỦ", 60.0, x + 50, 0, 60, 20, 0), Word("TỊCH", 60.0, x + 120, 0, 70, 20, 0))
+        seg = layout.Segment(1, "TL, CHỦ TỊCH", (x, 0, x + 190, 20), 60.0, w)
+        return [seg], layout.DocLayout(1, 1, (), (seal,))
+    sig, lay = lay_of(165)
+    assert fields._doubtful_authority(sig, "TL.", lay)
+    sig, lay = lay_of(600)  # far from the ring
+    assert not fields._doubtful_authority(sig, "TL.", lay)

@@ -74,7 +74,7 @@ def test_reader_one_digit_off_from_doubtful_print_keeps_the_print():
     from pipeline.fields import Value
     box = (10, 10, 60, 30)
     for printed, raw, conf, read, expected in (("", "300", 9.0, "3001", ""), ("176", "", 41.0, "76", "176"),
-                                                ("", "31", 10.0, "311", "")):
+                                                ("", "31", 10.0, "311", ""), ("86", "", 41.0, "8", "86")):
         vals = {"number": Value("number", printed, 1, box, conf, "ocr", "low-confidence" if not printed else "")}
         if raw == "31":
             vals["number"] = Value("number", raw, 1, box, conf, "ocr")  # clean digits: not blanked, only doubtful
@@ -82,3 +82,13 @@ def test_reader_one_digit_off_from_doubtful_print_keeps_the_print():
             vals["_number_raw"] = Value("_number_raw", raw)
         out = _number_and_date(vals, {"number": Reading("number", read, 100.0, box, "handwriting")}, "")
         assert (out["number"].value, out["number"].reason) == (expected, "low-confidence" if expected else "conflict")
+
+
+def test_reader_shorter_than_a_garbled_print_is_not_overruled():
+    """'26l1' (Tesseract put a letter in '261', confidence 37) beside a sure reader's '261': the reader stands."""
+    from pipeline.document import _number_and_date
+    from pipeline.fields import Value
+    box = (10, 10, 60, 30)
+    vals = {"number": Value("number", "2611", 1, box, 37.0, "ocr")}
+    out = _number_and_date(vals, {"number": Reading("number", "261", 100.0, box, "handwriting")}, "")
+    assert out["number"].value == "261"
