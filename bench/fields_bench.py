@@ -10,7 +10,8 @@ Sets (all outside the repository, in the workplace's shared folder):
   real_scans  nine signed, sealed PDFs with hand-checked header/signature gold
   real_pages  34 first pages of 2025 decisions from across the country (header gold)
   render3/4   the four markup sample plans rendered by render_scan.py at levels 3 and 4
-              (level 4: low resolution and a seal over the signature), scored on their gold
+              (level 4: low resolution and a seal over the signature), scored on their gold;
+              render4_s13, render4_s29: level 4 with other seeds (the seal falls elsewhere)
   pages_low   the real first pages scanned again worse: 100 dpi gray, tilted 1.5°, JPEG q60
   pages_bilevel  ... and as a 200-dpi bilevel (fax-mode) scan; both on real_pages' gold
   scans_low, scans_bilevel  the nine real scans the same way (150-dpi gray tilted 1.2°, 200-dpi
@@ -37,14 +38,14 @@ def vnplans() -> str:
     return shutil.which("vnplans", path=str(Path(sys.executable).parent)) or "vnplans"
 
 
-def render(shared: Path, level: int, dest: Path) -> Path:
+def render(shared: Path, level: int, dest: Path, seed: int = 7) -> Path:
     """The four markup samples rendered at `level` (seeded, so the same pages every run)."""
     dest.mkdir(parents=True, exist_ok=True)
     for src in sorted((shared / "samples" / "markup").glob("*.txt")):
         out = dest / src.stem
         if not out.with_suffix(".pdf").exists():
             subprocess.run([sys.executable, str(shared / "tools" / "render_scan.py"), str(src), str(out),
-                            "--level", str(level), "--seed", "7"], check=True, capture_output=True)
+                            "--level", str(level), "--seed", str(seed)], check=True, capture_output=True)
     for gt in dest.glob("*.gt.txt"):  # ground truth beside the scans is not input
         gt.rename(dest.parent / f"{dest.name}-{gt.name}")
     return dest
@@ -132,7 +133,8 @@ def main() -> int:
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     ap.add_argument("--out", type=Path, default=Path("/tmp/fields_bench"))
     ap.add_argument("--reprocess", action="store_true")
-    ap.add_argument("--only", default="real_scans,real_pages,render3,render4,pages_low,pages_bilevel,"
+    ap.add_argument("--only", default="real_scans,real_pages,render3,render4,render4_s13,render4_s29,"
+                                      "pages_low,pages_bilevel,"
                                       "scans_low,scans_bilevel,scans_c100,pages_skew")
     ap.add_argument("--verbose", action="store_true")
     a = ap.parse_args()
@@ -142,6 +144,8 @@ def main() -> int:
         "real_pages": (sh / "samples" / "real_pages", sh / "samples" / "real_pages" / "gold"),
         "render3": (None, sh / "samples" / "gold"),
         "render4": (None, sh / "samples" / "gold"),
+        "render4_s13": (None, sh / "samples" / "gold"),
+        "render4_s29": (None, sh / "samples" / "gold"),
         "pages_low": (None, sh / "samples" / "real_pages" / "gold"),
         "pages_bilevel": (None, sh / "samples" / "real_pages" / "gold"),
         "scans_low": (None, sh / "samples" / "real_scans" / "gold"),
@@ -157,7 +161,8 @@ def main() -> int:
         elif inp is None and name.startswith("pages_"):
             inp = degrade(sh / "samples" / "real_pages", a.out / "renders" / name, name[6:])
         elif inp is None:
-            inp = render(sh, int(name[-1]), a.out / "renders" / name)
+            level, _, seed = name.removeprefix("render").partition("_s")
+            inp = render(sh, int(level), a.out / "renders" / name, int(seed or 7))
         out = a.out / name
         cmd = [vnplans(), "run", str(inp), "-o", str(out), "-q"] + (["--reprocess"] if a.reprocess else [])
         t0 = time.perf_counter()

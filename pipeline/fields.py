@@ -458,7 +458,8 @@ def sealed_caps(seg: Segment, seals: list[tuple[int, int, int, int]], gaz: Gazet
         return seg.text, True
     # 'KT. CHỦ TỊCH' is a line too ('TM.' is followed by a body, not a position)
     chains = [f"{a} {p}" for a in AUTH_WORDS if a != "TM." for p in gaz.positions]
-    pos = unique_fit(line, list(gaz.positions) + chains, folded=True)
+    pos = unique_fit(line, list(gaz.positions) + chains, folded=True) or \
+        unique_fit(line, list(gaz.positions) + chains, folded=True, edits=1)
     if pos:
         return pos.upper(), pos not in chains
     first = sealed_line(seg.words[:1], seals, opaque)
@@ -753,14 +754,16 @@ def _signature_fields(lay: DocLayout, fix: Fix, gaz: Gazetteer, known: Callable[
     out: dict[str, Value] = {}
     if not lay.get(Zone.SIGNATURE) and not lay.get(Zone.RECIPIENTS):
         return out
-    sig = [s for s in lay.get(Zone.SIGNATURE) if strip_noise(s.text)]
+    # a seal's marks read as a line ('=ượn' at 12, '` s.c..U..' at 2) are not lines of the block
+    sig = [s for s in lay.get(Zone.SIGNATURE) if strip_noise(s.text) and (s.conf >= 20 or _caps_seen(s.text))]
     sig_lines = [strip_noise(x) for x in _lines(sig, fix)]
     authority, position, pi, after = rule_signature(sig_lines, gaz, [s.text for s in sig])
     if not position or not authority:  # letters a seal hid: the one value that fits fills the gap
         raw = [s.text for s in sig]
         for j, seg in enumerate(sig):
             seals = [b for p, b in lay.seals if p == seg.page]
-            if seals and seg.conf < SURE_CONF and _under(seg, lay.seals) and _caps_seen(seg.text):
+            doubt = min((w.conf for w in seg.words), default=seg.conf)  # '#M.' in a line read at 88
+            if seals and doubt < SURE_CONF and _under(seg, lay.seals) and _caps_seen(seg.text):
                 raw[j], _ = sealed_caps(seg, seals, gaz, [b for p, b in lay.opaque if p == seg.page])
                 if raw[j] != seg.text:
                     sig_lines[j] = raw[j]

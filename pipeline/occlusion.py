@@ -23,7 +23,7 @@ RING_IN, RING_OUT = 0.80, 1.02  # the band of a seal's rings and lettering, as p
 HIDDEN = 0.25  # a letter is hidden when the band covers this share of its cell
 LIKELY_SHARE = 0.9  # a hidden name syllable is filled when one candidate holds this share of the prior
 _VI = set("abcdefghijklmnopqrstuvwxyzđàáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ")
-_KEEP = set("0123456789.,:;-/() ")
+_KEEP = set(".,-() ")  # signature lines hold no digits, slashes or colons: those are the seal's marks
 
 ANY, NEAR, SEEN = 0, 1, 2  # a hidden letter; one next to it (compared without marks); one read clearly
 
@@ -185,7 +185,7 @@ def likely_fit(line: Sealed, ranks: Mapping[str, int], share: float = LIKELY_SHA
     return best if best and w[best] >= share * total else ""
 
 
-def unique_fit(line: Sealed, values: Iterable[str], folded: bool = False) -> str:
+def unique_fit(line: Sealed, values: Iterable[str], folded: bool = False, edits: int = 0) -> str:
     """The one value that fits what the seal left of the line, or '' (none, or several).
 
     >>> s = Sealed((Glyph("C", 2), Glyph("H", 2), Glyph("U", 2), Glyph(" ", 2), Glyph("T", 2),
@@ -194,7 +194,13 @@ def unique_fit(line: Sealed, values: Iterable[str], folded: bool = False) -> str
     'Chủ tịch'
     >>> unique_fit(Sealed(s.glyphs, 4, 0), ["Chủ tịch", "Phó Chủ tịch"], folded=True)
     ''
+    >>> t = Sealed((Glyph("C", 2), Glyph("H", 2), Glyph("L", 2), Glyph(" ", 2), Glyph("T", 2), Glyph("I", 0),
+    ...             Glyph("?", 0), Glyph("H", 1)), 0, 0)
+    >>> unique_fit(t, ["Chủ tịch", "Phó Chủ tịch"], folded=True), unique_fit(t, ["Chủ tịch"], folded=True, edits=1)
+    ('', 'Chủ tịch')
     """
     rx = pattern(line, folded)
+    if edits:  # a letter the seal left but OCR misread ('CHL' for 'CHỦ'): one edit allowed, still only one value
+        rx = regex.compile(f"(?:{rx.pattern}){{e<={edits}}}", regex.BESTMATCH)
     hits = {v for v in values if rx.fullmatch(fold(v.lower()) if folded else v.lower())}
     return hits.pop() if len(hits) == 1 else ""

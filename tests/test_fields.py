@@ -281,9 +281,14 @@ def test_gray_seal_over_the_signature_block(gaz):
     letters fit several given names, so it stays empty, flagged, never guessed."""
     from pipeline import lexicon
     given = lexicon.load().persons.get("given", {})
-    for name, signer in (("plan_gray_seal_level4", "Đặng Xuân Điện"), ("plan_gray_seal_level4_b", "Nguyễn Hữu Phúc")):
+    for name, signer, auth, pos in (("plan_gray_seal_level4", "Đặng Xuân Điện", "TM.", "Chủ tịch"),
+                                    ("plan_gray_seal_level4_b", "Nguyễn Hữu Phúc", "TM.", "Chủ tịch"),
+                                    # another seed: '#M.' in a line read at 88, 'CHL TI??H' (a visible
+                                    # letter misread: one edit), specks of the seal read as lines
+                                    ("plan_gray_seal_level4_s13", "Phạm Văn Diện", "TM.", "Chủ tịch"),
+                                    ("plan_gray_seal_level4_s13_kt", "Vũ Mạnh Huy", "KT.", "Phó Chủ tịch")):
         v = read(name, gaz, given)
-        assert (v["signer_authority"], v["signer_position"]) == ("TM.", "Chủ tịch")
+        assert (v["signer_authority"], v["signer_position"]) == (auth, pos), name
         assert v["signer_name"] in ("", signer)  # never 'Nguyễn Hậu Phúc' ('ữ' under the ring read 'ầ')
         if not v["signer_name"]:
             assert v["_reasons"]["signer_name"] == "seal"
