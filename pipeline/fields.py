@@ -514,7 +514,7 @@ def sealed_name(seg: Segment, seals: list[tuple[int, int, int, int]], gaz: Gazet
                 return ""
             out.append(word)
             continue
-        fit = unique_fit(line, known) or (likely_fit(line, given) if i else "")
+        fit = unique_fit(line, known) or (likely_fit(line, given) if i else unique_fit(line, known, tones=True))
         if not fit:
             return ""
         out.append(cap_first(fit))

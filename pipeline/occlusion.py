@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import regex
 
-from .lexicon import fold
+from .lexicon import fold, shape
 from .records import Word
 
 RING_IN, RING_OUT = 0.80, 1.02  # the band of a seal's rings and lettering, as parts of its radius
@@ -128,24 +128,28 @@ def sealed_line(words: Sequence[Word], seals: Iterable[tuple[int, int, int, int]
     return Sealed(tuple(out), head, tail)
 
 
-_SAME: dict[str, str] = {}
+_SAME: dict[str, str] = {}  # base letter -> every letter on it ('a' -> 'aàá…ăằ…âầ…')
+_TONES: dict[str, str] = {}  # letter shape -> the same with any tone mark ('â' -> 'âầấẩẫậ')
 for _c in sorted(_VI):
     _SAME[fold(_c)] = _SAME.get(fold(_c), "") + _c
+    _TONES[shape(_c)] = _TONES.get(shape(_c), "") + _c
 
 
-def _letter(ch: str, kind: int, folded: bool) -> str:
-    """One read letter as a regex: itself, or (near a hidden one) any letter with its base."""
+def _letter(ch: str, kind: int, folded: bool, tones: bool = False) -> str:
+    """One read letter as a regex: itself (with any tone mark when `tones`), or (near a hidden
+    one) any letter with its base."""
     low = ch.lower()
     if folded:
         return regex.escape(fold(low))
     if kind == SEEN or fold(low) not in _SAME:
-        return regex.escape(low)
+        return "[" + _TONES[shape(low)] + "]" if tones and shape(low) in _TONES else regex.escape(low)
     return "[" + _SAME[fold(low)] + "]"
 
 
-def pattern(line: Sealed, folded: bool = False) -> regex.Pattern[str]:
+def pattern(line: Sealed, folded: bool = False, tones: bool = False) -> regex.Pattern[str]:
     """A regex on lower-case text that every value the seal's leftovers allow matches in full.
-    `folded`: compare every letter without its marks (for lists whose marks OCR often misreads)."""
+    `folded`: compare every letter without its marks (for lists whose marks OCR often misreads);
+    `tones`: without their tone marks only (a surname's grave lost: 'rân' is the end of 'Trần')."""
     parts = [f".{{0,{line.head}}}"] if line.head else []
     run = 0
     for g in line.glyphs + (Glyph("", SEEN),):
@@ -160,7 +164,7 @@ def pattern(line: Sealed, folded: bool = False) -> regex.Pattern[str]:
         if g.ch == " ":
             parts.append(" ?")
         else:
-            parts.append(_letter(g.ch, g.kind, folded))
+            parts.append(_letter(g.ch, g.kind, folded, tones))
     if line.tail:
         parts.append(f".{{0,{line.tail}}}")
     return regex.compile("".join(parts))
@@ -185,7 +189,8 @@ def likely_fit(line: Sealed, ranks: Mapping[str, int], share: float = LIKELY_SHA
     return best if best and w[best] >= share * total else ""
 
 
-def unique_fit(line: Sealed, values: Iterable[str], folded: bool = False, edits: int = 0) -> str:
+def unique_fit(line: Sealed, values: Iterable[str], folded: bool = False, edits: int = 0,
+               tones: bool = False) -> str:
     """The one value that fits what the seal left of the line, or '' (none, or several).
 
     >>> s = Sealed((Glyph("C", 2), Glyph("H", 2), Glyph("U", 2), Glyph(" ", 2), Glyph("T", 2),
@@ -198,8 +203,11 @@ def unique_fit(line: Sealed, values: Iterable[str], folded: bool = False, edits:
     ...             Glyph("?", 0), Glyph("H", 1)), 0, 0)
     >>> unique_fit(t, ["Chủ tịch", "Phó Chủ tịch"], folded=True), unique_fit(t, ["Chủ tịch"], folded=True, edits=1)
     ('', 'Chủ tịch')
+    >>> r = Sealed((Glyph("r", 1), Glyph("â", 2), Glyph("n", 2)), 2, 0)  # '¡rân': the T hidden, the grave lost
+    >>> unique_fit(r, ["Trần", "Phan", "Trương"]), unique_fit(r, ["Trần", "Phan", "Trương"], tones=True)
+    ('', 'Trần')
     """
-    rx = pattern(line, folded)
+    rx = pattern(line, folded, tones)
     if edits:  # a letter the seal left but OCR misread ('CHL' for 'CHỦ'): one edit allowed, still only one value
         rx = regex.compile(f"(?:{rx.pattern}){{e<={edits}}}", regex.BESTMATCH)
     hits = {v for v in values if rx.fullmatch(fold(v.lower()) if folded else v.lower())}
