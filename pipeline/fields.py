@@ -414,7 +414,7 @@ AUTH_WORDS = ("TM.", "KT.", "TL.", "TUQ.", "Q.")
 def _doubtful_under_opaque(seg: Segment, position: str, lay: DocLayout, gaz: Gazetteer) -> bool:
     """A position read with doubt from a line whose letters a seal as dark as the print hid,
     where what is left fits another position too: 'CHỦ TỊCH' with room under the ring before it."""
-    seals = [b for p, b in lay.opaque if p == seg.page]
+    seals = lay.opaque_on(seg.page)
     if not seals or seg.conf >= SURE_CONF:
         return False
     line = sealed_line(seg.words, seals, seals)
@@ -425,7 +425,7 @@ def _doubtful_authority(sig: list[Segment], authority: str, lay: DocLayout) -> b
     """An authority word read from letters a seal's ring hid, which another authority word fits
     as well ('TL,' where the seal left '___': 'TUQ.' too)."""
     for seg, word in zip(sig, authority.split()):
-        seals = [b for p, b in lay.seals if p == seg.page]
+        seals = lay.seals_on(seg.page)
         if not seals or seg.conf >= SURE_CONF or not _under(seg, lay.seals):
             continue
         first = [w for w in seg.words if strip_noise(w.text)][:1]
@@ -434,7 +434,7 @@ def _doubtful_authority(sig: list[Segment], authority: str, lay: DocLayout) -> b
         w = first[0]
         bare = Word(w.text.rstrip(".,:;"), w.conf, w.left, w.top,
                     max(1, round(w.width * len(w.text.rstrip(".,:;")) / max(len(w.text), 1))), w.height, w.line)
-        line = sealed_line([bare], seals, [b for p, b in lay.opaque if p == seg.page])
+        line = sealed_line([bare], seals, lay.opaque_on(seg.page))
         if line.hidden and unique_fit(line, [a.rstrip(".") for a in AUTH_WORDS], folded=True) != word.rstrip("."):
             return True
     return False
@@ -761,10 +761,10 @@ def _signature_fields(lay: DocLayout, fix: Fix, gaz: Gazetteer, known: Callable[
     if not position or not authority:  # letters a seal hid: the one value that fits fills the gap
         raw = [s.text for s in sig]
         for j, seg in enumerate(sig):
-            seals = [b for p, b in lay.seals if p == seg.page]
+            seals = lay.seals_on(seg.page)
             doubt = min((w.conf for w in seg.words), default=seg.conf)  # '#M.' in a line read at 88
             if seals and doubt < SURE_CONF and _under(seg, lay.seals) and _caps_seen(seg.text):
-                raw[j], _ = sealed_caps(seg, seals, gaz, [b for p, b in lay.opaque if p == seg.page])
+                raw[j], _ = sealed_caps(seg, seals, gaz, lay.opaque_on(seg.page))
                 if raw[j] != seg.text:
                     sig_lines[j] = raw[j]
         a2, p2, pi2, after2 = rule_signature(sig_lines, gaz, raw)
@@ -791,8 +791,7 @@ def _signature_fields(lay: DocLayout, fix: Fix, gaz: Gazetteer, known: Callable[
                 # a seal over a doubtful name: only what was read stands (no corrector's guess, 'Hàu' is
                 # not 'Hậu') when every given name is one people have as read; else the letters the
                 # ring hid are filled only where one surname or given name fits
-                seals = [b for p, b in lay.seals if p == name_seg.page]
-                opaque = [b for p, b in lay.opaque if p == name_seg.page]
+                seals, opaque = lay.seals_on(name_seg.page), lay.opaque_on(name_seg.page)
                 read = rule_name(name_seg.text, gaz, known, given)
                 name = read if read and all(w.lower() in given for w in read.split()[1:]) \
                     and not _changed_hidden(name_seg, read, seals, opaque) else ""

@@ -58,6 +58,14 @@ class DocLayout:
     def get(self, zone: Zone) -> tuple[Segment, ...]:
         return next((s for z, s in self.zones if z is zone), ())
 
+    def seals_on(self, page: int) -> list[tuple[int, int, int, int]]:
+        """Boxes of the seals found on one page."""
+        return [b for p, b in self.seals if p == page]
+
+    def opaque_on(self, page: int) -> list[tuple[int, int, int, int]]:
+        """Boxes of the seals as dark as the print on one page."""
+        return [b for p, b in self.opaque if p == page]
+
 
 def box_union(segs: tuple[Segment, ...] | list[Segment]) -> tuple[int, int, int, int]:
     """The smallest box holding all segments; (0, 0, 0, 0) for none."""

@@ -96,7 +96,8 @@ def sealed_line(words: Sequence[Word], seals: Iterable[tuple[int, int, int, int]
     'CHU T__H'
     """
     disks = _circles(opaque)
-    circles = _circles(seals) + [c for c in disks if c not in _circles(seals)]
+    rings = _circles(seals)
+    circles = rings + [c for c in disks if c not in rings]
     glyphs: list[Glyph] = []
     if not words:
         return Sealed((), 0, 0)
