@@ -342,7 +342,8 @@ def title_opens(title: str) -> bool:
 
 # ---------------------------------------------------------------- signature
 
-_AUTH = regex.compile(r"^(tm|kt|tl|tuq|q)\s*[.,]\s*(.*)$")
+AUTH_WORDS = ("TM.", "KT.", "TL.", "TUQ.", "Q.")  # thay mặt, ký thay, thừa lệnh, thừa ủy quyền, quyền
+_AUTH = regex.compile(r"^(" + "|".join(a.rstrip(".").lower() for a in AUTH_WORDS) + r")\s*[.,]\s*(.*)$")
 
 
 def rule_signature(lines: list[str], gaz: Gazetteer, raw: list[str] | None = None,
@@ -408,7 +409,6 @@ def match_position(line: str, gaz: Gazetteer, principal: str = "") -> str:
 
 
 SEAL_NAME_CONF = 95.0  # a name read under a seal with less confidence must be as read, all known given names
-AUTH_WORDS = ("TM.", "KT.", "TL.", "TUQ.", "Q.")
 
 
 def _doubtful_under_opaque(seg: Segment, position: str, lay: DocLayout, gaz: Gazetteer) -> bool:
@@ -458,8 +458,8 @@ def sealed_caps(seg: Segment, seals: list[tuple[int, int, int, int]], gaz: Gazet
         return seg.text, True
     # 'KT. CHỦ TỊCH' is a line too ('TM.' is followed by a body, not a position)
     chains = [f"{a} {p}" for a in AUTH_WORDS if a != "TM." for p in gaz.positions]
-    pos = unique_fit(line, list(gaz.positions) + chains, folded=True) or \
-        unique_fit(line, list(gaz.positions) + chains, folded=True, edits=1)
+    lines = list(gaz.positions) + chains
+    pos = unique_fit(line, lines, folded=True) or unique_fit(line, lines, folded=True, edits=1)
     if pos:
         return pos.upper(), pos not in chains
     first = sealed_line(seg.words[:1], seals, opaque)

@@ -261,13 +261,13 @@ def suppress_seal(gray: np.ndarray, cx: float, cy: float, r: float, dpi: float) 
     paper = int(np.median(crop[ink == 0])) if (ink == 0).any() else 255
     seal_shade = np.median(crop[ring]) if ring.any() else 0
     print_shade = np.percentile(crop[(ink > 0) & ~disk], 20) if ((ink > 0) & ~disk).any() else 0
+    t = max(3, int(_mm(1.5, dpi)) | 1)  # how far from a letter ink is still that letter's
     if seal_shade - print_shade > 50:  # a gray seal under black print: keep what is darker
         dark = (crop < (seal_shade + print_shade) / 2).astype(np.uint8)
         keep = cv2.dilate(dark, np.ones((5, 5), np.uint8)).astype(bool)  # with the print's soft edges
         crop[disk & ~keep] = paper
         # an opaque stamp hides the strokes its rings cross: next to print, fill the rings from
         # their surroundings (a cut letter is joined again, blank paper stays blank)
-        t = max(3, int(_mm(1.5, dpi)) | 1)
         near = cv2.dilate(dark, np.ones((t, t), np.uint8)).astype(bool)
         hole = (ring & near & ~keep).astype(np.uint8)
         if hole.any():
@@ -292,7 +292,7 @@ def suppress_seal(gray: np.ndarray, cx: float, cy: float, r: float, dpi: float) 
     for i, x, w in marks:
         fits[i] = any(a - 0.3 * w <= x + w / 2 <= b2 + 0.3 * w for a, b2 in kept)
     keep = fits[labels] & rows[:, None]
-    t = max(3, int(_mm(1.5, dpi)) | 1)  # ink next to a kept letter is its own, cut by the ring
+    # ink next to a kept letter is its own, cut by the ring
     keep = cv2.dilate(keep.astype(np.uint8), np.ones((t, t), np.uint8)).astype(bool) & rows[:, None] & (ink > 0)
     crop[disk & ~keep] = paper  # the paper's own shade, not a white hole
     return out, True
