@@ -226,21 +226,20 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------- report and review (issue 12)
 
-def _no_catalog(out: Path) -> bool:
-    """Says so (one line) when OUT holds no catalog of an earlier run."""
+def _catalog(out: Path) -> Path | None:
+    """OUT's catalog of an earlier run; None, said in one line, when there is none."""
     from .store import existing_catalog
     try:
-        existing_catalog(out)
+        return existing_catalog(out)
     except VnplansError as e:
         _err(str(e))
-        return True
-    return False
+        return None
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     from .report import write_report
     out = Path(args.output)
-    if _no_catalog(out):
+    if _catalog(out) is None:
         return ExitCode.bad_args
     s = write_report(out, input_dir=args.input, images=not args.no_images)
     print(f"report: {out / 'report' / 'index.html'} ({s.documents} documents, {s.failed} failed; "
@@ -253,7 +252,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_review(args: argparse.Namespace) -> int:
     from .review import serve
     out = Path(args.output)
-    if _no_catalog(out):
+    if _catalog(out) is None:
         return ExitCode.bad_args
     if not 0 <= args.port < 65536:
         _err("--port must be 0-65535")
@@ -341,9 +340,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def cmd_search(args: argparse.Namespace) -> int:
     from .store import Catalog
-    if _no_catalog(Path(args.output)):
+    path = _catalog(Path(args.output))
+    if path is None:
         return ExitCode.bad_args
-    path = Path(args.output) / "catalog.sqlite"
     if not (args.query.strip() or args.type or args.year or args.issuer or args.signer):
         _err("give words to find or a filter (--type, --year, --issuer, --signer)")
         return ExitCode.bad_args
