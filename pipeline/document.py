@@ -72,19 +72,19 @@ def _number_and_date(vals: dict[str, fields.Value], by: dict[str, Reading], sign
         r = _on_row(by.get("number"), v.box)
         printed = str(v.value)
         raw = printed or (str(vals["_number_raw"].value) if "_number_raw" in vals else "")
+        conf = v.confidence or 0
+        fair = bool(printed) and conf >= FAIR_CONF
         if "_number_blank" in vals:
             number, why, r = "", "", None  # a draft's blank slot: whatever a reader saw there is not a number
-        elif printed and (v.confidence or 0) >= TYPED_CONF:
+        elif printed and conf >= TYPED_CONF:
             number, why = printed, ""  # typed digits Tesseract is sure of: the digit reader does not overrule them
-        elif raw and r is not None and _one_off(r.text, raw) and (
-                len(r.text) > len(raw) or (printed and (v.confidence or 0) >= FAIR_CONF)):
+        elif raw and r is not None and _one_off(r.text, raw) and (len(r.text) > len(raw) or fair):
             # one digit more (the slash or a speck read as one) or fewer (one cut off with 'Số:' or the
             # slash): the print stands when Tesseract read it fairly; read with little confidence, a
             # reader's longer number is a conflict ('300' at 9 beside '3001', '31' at 10 beside a right
             # '311') and a shorter one goes to the usual rules ('26l1' at 37 beside a right '261')
-            fair = bool(printed) and (v.confidence or 0) >= FAIR_CONF
             number, why = (raw, Reason.LOW_CONFIDENCE.value) if fair else ("", Reason.CONFLICT.value)
-        elif printed and (v.confidence or 0) >= 60 and r is not None and r.text != printed:
+        elif printed and conf >= 60 and r is not None and r.text != printed:
             number, why = "", Reason.CONFLICT.value  # two fair readings disagree: a person decides
         else:
             number, why = numberdate.decide_number(str(v.value), r)
