@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Literal
 
 from PIL import Image
 
+from .errors import VnplansError
 from .records import Reading, Word
 
 if TYPE_CHECKING:
@@ -68,11 +69,8 @@ AGREE_RATIO = 25.0
 _DIGIT_LANG: str | None = None
 
 
-def tesseract_digits(img: Image.Image, box: tuple[int, int, int, int]) -> str:
+def tesseract_digits(img: Image.Image, box: tuple[int, int, int, int], dpi: int = 300) -> str:
     """The digits Tesseract reads in a box of the page (one line, digits only; '' if none)."""
-    import os
-    import tempfile
-
     from . import tesseract
     global _DIGIT_LANG
     if _DIGIT_LANG is None:
@@ -83,12 +81,8 @@ def tesseract_digits(img: Image.Image, box: tuple[int, int, int, int]) -> str:
     x0, y0, x1, y1 = box
     pad = max(4, (y1 - y0) // 2)
     crop = img.crop((max(0, x0 - pad), max(0, y0 - pad), min(img.width, x1 + pad), min(img.height, y1 + pad)))
-    with tempfile.TemporaryDirectory(prefix="vnplans-digits-") as tmp:
-        src = os.path.join(tmp, "f.pgm")
-        crop.convert("L").save(src)
-        out = subprocess.run(["tesseract", src, "stdout", "-l", _DIGIT_LANG, "--psm", "7", "-c",
-                              "tessedit_char_whitelist=0123456789"], capture_output=True, timeout=20)
-    return re.sub(r"\D", "", out.stdout.decode("ascii", "replace"))
+    text = tesseract.read(crop.convert("L"), _DIGIT_LANG, 7, dpi, 20, whitelist="0123456789")
+    return re.sub(r"\D", "", text)
 
 
 def agreed(p: float, text: str, second: str) -> float:
@@ -102,7 +96,7 @@ def agreed(p: float, text: str, second: str) -> float:
     return p * AGREE_RATIO / (p * AGREE_RATIO + (1 - p))
 
 
-def digit_readings(img: Image.Image, words: tuple[Word, ...]) -> tuple[Reading, ...]:
+def digit_readings(img: Image.Image, words: tuple[Word, ...], dpi: int = 300) -> tuple[Reading, ...]:
     """'number', 'day' and 'month' Readings of the page, each with its alternatives."""
     import numpy as np
 
@@ -123,8 +117,8 @@ def digit_readings(img: Image.Image, words: tuple[Word, ...]) -> tuple[Reading, 
         prob = fr.prob
         if source == "handwriting" and region.field in ("number", "day") and prob < 0.98:
             try:
-                prob = agreed(prob, fr.text, tesseract_digits(img, fr.box))
-            except (OSError, subprocess.SubprocessError):
+                prob = agreed(prob, fr.text, tesseract_digits(img, fr.box, dpi))
+            except (OSError, subprocess.SubprocessError, VnplansError):
                 pass
         out.append(Reading(region.field, fr.text, round(100 * prob, 1), (int(fr.box[0]), int(fr.box[1]), int(fr.box[2]), int(fr.box[3])), source,
                            tuple((t, round(100 * p, 1)) for t, p in fr.alternatives)))
@@ -139,7 +133,7 @@ def read(img: Image.Image, dpi: int, words: tuple[Word, ...], page: int) -> tupl
         if s is not None:
             out.append(s)
         if any(_ANCHOR.match(w.text) and w.top < img.height * 0.4 for w in words):
-            out.extend(digit_readings(img, words))
+            out.extend(digit_readings(img, words, dpi))
         return tuple(out)
     except Exception:  # a reading is a bonus: never fail the page for it
         return ()
