@@ -65,6 +65,28 @@ def test_slight_skew_is_left_to_tesseract():
     assert imageprep.prepare(tilted, dpi).skew == 0.0
 
 
+@pytest.mark.parametrize("angle", [0.0, 1.0, -1.7, 2.2, -3.5])
+def test_skew_search_stops_early_only_when_the_page_would_not_be_turned(angle):
+    page, dpi = _text_page()
+    gray, _ = imageprep.to_gray(page.rotate(angle, resample=Image.BICUBIC, fillcolor=235))
+    small, f = imageprep._small(gray, dpi)
+    ink = imageprep.ink_mask(small, dpi * f)
+    full, short = imageprep.skew_angle(ink), imageprep.skew_angle(ink, least=imageprep.DESKEW_MIN)
+    if abs(full) >= imageprep.DESKEW_MIN:
+        assert short == full
+    else:
+        assert abs(short) < imageprep.DESKEW_MIN
+
+
+def test_normalise_leaves_black_paper_black():
+    """Where the paper's brightness is 0 the page stays 0 (OpenCV's division by zero gives 0)."""
+    a = np.zeros((200, 200), np.uint8)
+    a[50:150, 50:150] = 200
+    a[100, 60:140] = 100  # a thin gray line on that paper
+    out = imageprep.normalise(a, 100)
+    assert out[0, 0] == 0 and out[60, 60] == 255 and out[100, 100] == 128  # 100 / 200 of white
+
+
 def test_ring_seal_is_found_where_it_was_stamped():
     prep = imageprep.prepare(Image.open(SEAL), 300)
     assert len(prep.seals) == 1
