@@ -1,6 +1,7 @@
 """The one wrapper around poppler (pdfinfo, pdftoppm through pdf2image, pdftotext)."""
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 import subprocess
@@ -13,18 +14,28 @@ from PIL import Image
 
 from .errors import InputFileError, MissingDependencyError
 
-_PAGE_SIZE = re.compile(r"Page\s+\d+\s+size:\s+([\d.]+)\s+x\s+([\d.]+)\s+pts")
-
 
 def _page_size(path: Path, page: int, timeout: float) -> tuple[float, float] | None:
-    """Width and height of one page in points, from pdfinfo; None when it cannot tell."""
+    """Width and height of one page in points, from pdfinfo (asked once for all the pages of a
+    file: a worker reads several pages of a file, and each question is a process); None when it
+    cannot tell."""
     try:
-        info = subprocess.run(["pdfinfo", "-f", str(page), "-l", str(page), str(path)],
-                              capture_output=True, text=True, timeout=timeout)
-    except (subprocess.TimeoutExpired, OSError):
+        st = path.stat()
+        return _page_sizes(str(path), st.st_size, st.st_mtime_ns, timeout).get(page)
+    except (subprocess.TimeoutExpired, OSError):  # not kept: the next page asks again
         return None
-    m = _PAGE_SIZE.search(info.stdout)
-    return (float(m.group(1)), float(m.group(2))) if m else None
+
+
+_PAGE_SIZES = re.compile(r"Page\s+(\d+)\s+size:\s+([\d.]+)\s+x\s+([\d.]+)\s+pts")
+
+
+@functools.lru_cache(maxsize=8)
+def _page_sizes(path: str, size: int, mtime_ns: int, timeout: float) -> dict[int, tuple[float, float]]:
+    """Page number -> (width, height) in points of the file as it is (its size and time are in
+    the key: a changed file is asked again)."""
+    info = subprocess.run(["pdfinfo", "-f", "1", "-l", str(10 ** 9), path],
+                          capture_output=True, text=True, timeout=timeout)
+    return {int(m.group(1)): (float(m.group(2)), float(m.group(3))) for m in _PAGE_SIZES.finditer(info.stdout)}
 
 
 def _require() -> None:

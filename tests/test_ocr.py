@@ -13,6 +13,28 @@ def test_scanned_page_uses_its_own_image_and_resolution():
     assert dpi == 240 and img.size == (1984, 2806)
 
 
+def test_page_sizes_are_asked_once_per_file_and_again_when_it_changes(tmp_path, monkeypatch):
+    import shutil
+    import subprocess
+
+    from pipeline import poppler
+    pdf = tmp_path / "a.pdf"
+    shutil.copy(SAMPLES / "scans" / "level2" / "003_8bbb748eb2a26e53.pdf", pdf)
+    calls = []
+    run = subprocess.run
+    monkeypatch.setattr(subprocess, "run", lambda cmd, **kw: calls.append(cmd[0]) or run(cmd, **kw))
+    pages = poppler.page_count(pdf)
+    sizes = [poppler._page_size(pdf, p, 30) for p in range(1, pages + 1)]
+    one = [run(["pdfinfo", "-f", str(p), "-l", str(p), str(pdf)], capture_output=True, text=True).stdout
+           for p in range(1, pages + 1)]
+    assert pages >= 2 and all(f"size:  {w:g} x {h:g} pts" in o or f"size: {w:g} x {h:g} pts" in o
+                              for (w, h), o in zip(sizes, one))
+    assert calls.count("pdfinfo") == 1 and poppler._page_size(pdf, pages + 1, 30) is None
+    shutil.copy(SAMPLES / "scans" / "level2" / "000_e6dfd4b9c1bcb2e4.pdf", pdf)  # another file, same name
+    poppler._page_size(pdf, 1, 30)
+    assert calls.count("pdfinfo") == 2
+
+
 def test_column_gap_marks_two_columns():
     ws = (Word("ỦY", 90, 100, 10, 40, 20, 0), Word("BAN", 90, 150, 10, 60, 20, 0),
           Word("CỘNG", 90, 1200, 10, 80, 20, 0), Word("HÒA", 90, 1290, 10, 60, 20, 0),
