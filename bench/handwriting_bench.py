@@ -138,6 +138,7 @@ def main() -> None:
     gaz = gazetteer.load()
     score: dict[tuple[str, str], dict[str, int]] = {}
     ms = []
+    calib: list[tuple[float, bool, str]] = []  # (confidence, right, what) of every handwriting reading with gold
     for name, p, kind, gold in documents(Path(a.samples)):
         if a.only not in p.name:
             continue
@@ -152,6 +153,11 @@ def main() -> None:
         fin = document.finish(p.name, (res,), Source.OCR, corrector, lambda: gaz, p if kind == "pdf" else None)
         rec = getattr(fin, "record", None)
         by = {x.field: x for x in res.readings}
+        date = str(gold.get("date") or "")
+        for field, want in (("number", str(gold.get("number") or "")), ("day", date[8:10] if len(date) == 10 else "")):
+            rd = by.get(field)
+            if rd is not None and want and rd.source == "handwriting":
+                calib.append((rd.confidence, rd.text.lstrip("0") == want.lstrip("0"), f"{field} {p.name[:24]} {rd.text}"))
         for field in ("number", "date"):
             got, want = str(getattr(rec, field, "") or ""), str(gold.get(field) or "")
             c = score.setdefault((name, field), {"right": 0, "wrong": 0, "empty": 0})
@@ -167,6 +173,11 @@ def main() -> None:
     for (name, field), c in sorted(score.items()):
         n = sum(c.values())
         print(f"{name:10} {field:6} right {c['right']}/{n} = {c['right'] / n:.2f}  wrong {c['wrong']}  empty {c['empty']}")
+    wrong = sorted((c for c in calib if not c[1]), reverse=True)
+    if calib:
+        top = wrong[0][0] if wrong else 0.0
+        print(f"handwriting readings (number, day): {len(calib)}, wrong {len(wrong)}, highest wrong "
+              f"{top:.1f} ({wrong[0][2] if wrong else '-'}); right above it {sum(c[1] and c[0] > top for c in calib)}")
     if ms:
         ms.sort()
         print(f"pageread.read per page: median {ms[len(ms) // 2]:.0f} ms, max {ms[-1]:.0f} ms")

@@ -147,3 +147,51 @@ def test_digit_touching_the_anchor_is_kept():
 def test_second_reader_agreement():
     assert pageread.agreed(0.85, "08", "8") > 0.98
     assert pageread.agreed(0.85, "08", "03") == 0.85 and pageread.agreed(0.5, "08", "") == 0.5
+
+
+def test_open_four_touching_a_zero_is_read_as_two(model):
+    """An open 4 whose crossbar runs on into the 0 beside it: cut, and read '40' (not one 8)."""
+    import cv2
+    for shift in (0, 4):
+        m = np.zeros((60, 90), np.uint8)
+        cv2.line(m, (10, 8), (6, 36), 255, 4)
+        cv2.line(m, (6, 36), (40 + shift, 36), 255, 4)
+        cv2.line(m, (28, 6), (26, 54), 255, 4)
+        cv2.ellipse(m, (52 + shift, 30), (10, 23), 0, 0, 360, 255, 4)
+        gs = hw._best_split(model, m > 0, 0, 0, 48)
+        assert "".join(str(int(model.probs(hw.features(g.mask)).argmax())) for g in gs) == "40"
+
+
+def _build_script():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("build_digit_model", Path(__file__).resolve().parent.parent / "scripts" / "build_digit_model.py")
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_touching_pairs_give_labelled_pieces():
+    """Training rows cut from touching pairs keep their digit: a thin '1' beside a round '0'
+    gives pieces labelled 1 that are narrow and pieces labelled 0 that are wide."""
+    import cv2
+    b = _build_script()
+    one = np.zeros((50, 12), np.uint8)
+    cv2.line(one, (6, 2), (6, 47), 255, 5)
+    zero = np.zeros((50, 34), np.uint8)
+    cv2.ellipse(zero, (17, 25), (14, 22), 0, 0, 360, 255, 5)
+    pool = ([one > 0, zero > 0], np.array([1, 0]))
+    X, y = b.touching(np.random.default_rng(0), [pool], 60)
+    assert len(X) >= 60 and X.shape[1] == hw.N_FEATURES and set(y) == {0, 1}
+    aspect = X[:, hw.SIDE * hw.SIDE]
+    assert aspect[y == 1].max() < 0.5 < aspect[y == 0].min()
+
+
+def test_stroke_gap_opens_a_loop():
+    import cv2
+    b = _build_script()
+    ring = np.zeros((60, 40), np.uint8)
+    cv2.ellipse(ring, (20, 30), (14, 24), 0, 0, 360, 255, 4)
+    opened = [b.stroke_gap(ring > 0, np.random.default_rng(s)) for s in range(5)]
+    assert all(o.sum() < (ring > 0).sum() for o in opened)
+    assert any(hw.holes(hw.normalise(o))[0] == 1.0 for o in opened)  # no closed loop left
