@@ -18,7 +18,7 @@ from rapidfuzz.distance import Levenshtein
 from .gazetteer import Gazetteer, key
 from .layout import DocLayout, Segment, Zone, box_union, folded, mean_conf
 from .lexicon import fold, is_syllable_shape, shape, tone_count, tone_new
-from .occlusion import likely_fit, sealed_line, split_words, unique_fit
+from .occlusion import likely_fit, read_fit, sealed_line, split_words, unique_fit
 from .records import Reason, Word
 
 
@@ -481,17 +481,25 @@ def _changed_hidden(seg: Segment, name: str, seals: list[tuple[int, int, int, in
     return any(i and strip_noise(w.text) != o and p.hidden for i, (w, o, p) in enumerate(zip(words, out, parts)))
 
 
+# Tesseract's words read at this confidence or above were wrong in 2 % (lexicon's ocr_confidence.tsv,
+# held-out corpus renders): a syllable read so surely stands against two or more names that differ
+# from it by a tone mark (each of those would need that rare slip, and one tone of several).
+CLEAR_CONF = 95.0
+
+
 def _visible_given(w: Word, given: Mapping[str, int]) -> str:
     """A given name the seal left whole: as read when people have it; the one given name it
     differs from by a tone mark ('Tuần' -> 'Tuấn'); as read when no given name has its letters
-    and OCR was sure of it ('Điện'); else ''."""
+    and OCR was sure of it, or several differ from it by a tone and OCR was surer ('Điện',
+    not 'Điền' or 'Điển'); else ''."""
     lw = w.text.lower()
     if lw in given:
         return w.text
     alts = [g for g in given if shape(g) == shape(lw) and len(g) == len(lw)]
     if len(alts) == 1 and tone_count(alts[0]) and tone_count(lw):
         return cap_first(alts[0])
-    return w.text if not alts and w.conf >= SURE_CONF and _NAME_WORD.match(w.text) and is_syllable_shape(lw) else ""
+    sure = w.conf >= (CLEAR_CONF if alts else SURE_CONF)
+    return w.text if sure and _NAME_WORD.match(w.text) and is_syllable_shape(lw) else ""
 
 
 def sealed_name(seg: Segment, seals: list[tuple[int, int, int, int]], gaz: Gazetteer,
@@ -514,7 +522,8 @@ def sealed_name(seg: Segment, seals: list[tuple[int, int, int, int]], gaz: Gazet
                 return ""
             out.append(word)
             continue
-        fit = unique_fit(line, known) or (likely_fit(line, given) if i else unique_fit(line, known, tones=True))
+        fit = unique_fit(line, known) or (likely_fit(line, given) or read_fit(line, w.text, given) if i
+                                          else unique_fit(line, known, tones=True))
         if not fit:
             return ""
         out.append(cap_first(fit))
@@ -754,8 +763,10 @@ def _signature_fields(lay: DocLayout, fix: Fix, gaz: Gazetteer, known: Callable[
     out: dict[str, Value] = {}
     if not lay.get(Zone.SIGNATURE) and not lay.get(Zone.RECIPIENTS):
         return out
-    # a seal's marks read as a line ('=ượn' at 12, '` s.c..U..' at 2) are not lines of the block
-    sig = [s for s in lay.get(Zone.SIGNATURE) if strip_noise(s.text) and (s.conf >= 20 or _caps_seen(s.text))]
+    # a seal's marks read as a line ('=ượn' at 12, '` s.c..U..' at 2) are not lines of the block, nor
+    # dirt read as capitals at 0 away from any seal; a title line a seal garbled ('CHU TIf?H') is
+    sig = [s for s in lay.get(Zone.SIGNATURE) if strip_noise(s.text)
+           and (s.conf >= 20 or (_caps_seen(s.text) and _under(s, lay.seals)))]
     sig_lines = [strip_noise(x) for x in _lines(sig, fix)]
     authority, position, pi, after = rule_signature(sig_lines, gaz, [s.text for s in sig])
     if not position or not authority:  # letters a seal hid: the one value that fits fills the gap
