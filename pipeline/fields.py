@@ -502,6 +502,24 @@ def _visible_given(w: Word, given: Mapping[str, int]) -> str:
     return w.text if sure and _NAME_WORD.match(w.text) and is_syllable_shape(lw) else ""
 
 
+TONE_PRIOR = 10  # a doubtful name syllable is left to a person when a tone variant is this much commoner
+
+
+def doubtful_tone(seg: Segment, name: str, given: Mapping[str, int]) -> bool:
+    """A given-name syllable read with doubt (< CLEAR_CONF) that a far commoner name differs from
+    by a tone mark only: 'Tuân' read at 93 on a 100-dpi scan where 'Tuấn' (rank 7, Tuân 161) was
+    written; 'Thi' for 'Thị'. OCR drops and swaps tone marks on poor scans even in words it is
+    fairly sure of, and a name is not a word the language model can check."""
+    confs = {strip_noise(w.text).lower(): w.conf for w in seg.words}
+    for syl in name.lower().split()[1:]:
+        if syl not in given or confs.get(syl, 100.0) >= CLEAR_CONF:
+            continue
+        if any(v != syl and len(v) == len(syl) and shape(v) == shape(syl)
+               and given[syl] + 1 >= TONE_PRIOR * (given[v] + 1) for v in given):
+            return True
+    return False
+
+
 def sealed_name(seg: Segment, seals: list[tuple[int, int, int, int]], gaz: Gazetteer,
                 given: Mapping[str, int], opaque: Sequence[tuple[int, int, int, int]] = ()) -> str:
     """A signer's name whose letters a seal's ring hid: each word the one surname (first) or
@@ -814,8 +832,10 @@ def _signature_fields(lay: DocLayout, fix: Fix, gaz: Gazetteer, known: Callable[
             name_seg = None
         if is_caps_line(sig_lines[j]):
             break
-    out["signer_name"] = _val("signer_name", name, [name_seg] if name_seg else [],
-                              Reason.SEAL.value if repaired or (not name and sig) else ("" if name else Reason.MISSING.value))
+    name_reason = Reason.SEAL.value if repaired or (not name and sig) else ("" if name else Reason.MISSING.value)
+    if name and name_seg is not None and given and doubtful_tone(name_seg, name, given):
+        name, name_reason = "", Reason.LOW_CONFIDENCE.value
+    out["signer_name"] = _val("signer_name", name, [name_seg] if name_seg else [], name_reason)
     # recipients
     items = rule_recipients(list(lay.get(Zone.RECIPIENTS)))
     if items:

@@ -375,3 +375,19 @@ def test_hidden_name_syllable_weighs_what_ocr_read_under_the_ring():
     assert {"hữu", "hậu"} <= set(given) and read_fit(huu, "H&u", given) == ""  # Hữu or Hậu: not said
     assert read_fit(van, "", given) == ""  # nothing read: the prior alone is not enough
     assert read_distance("đình", "đinh") == 0.5 and read_distance("xuzn", "xuyên") == 2.0
+
+
+def test_doubtful_tone_in_a_name_is_left_to_a_person():
+    """'Tuân' read at 93 on a 100-dpi scan where 'Tuấn' (twenty times commoner) was written: empty,
+    flagged; a rarer name read surely, or one whose variant is not far commoner, stands."""
+    from pipeline import lexicon
+    given = lexicon.load().persons.get("given", {})
+
+    def seg(*words: tuple[str, float]) -> layout.Segment:
+        ws = tuple(Word(t, c, 100 + 80 * i, 0, 70, 20, 0) for i, (t, c) in enumerate(words))
+        return layout.Segment(1, " ".join(t for t, _ in words), (100, 0, 100 + 80 * len(ws), 20), 90.0, ws)
+
+    assert fields.doubtful_tone(seg(("Trần", 95), ("Hoàng", 96), ("Tuân", 93)), "Trần Hoàng Tuân", given)
+    assert not fields.doubtful_tone(seg(("Trần", 95), ("Hoàng", 96), ("Tuân", 96)), "Trần Hoàng Tuân", given)
+    assert not fields.doubtful_tone(seg(("Trần", 95), ("Hoàng", 96), ("Tuấn", 60)), "Trần Hoàng Tuấn", given)
+    assert not fields.doubtful_tone(seg(("Lê", 95), ("Thị", 96), ("Mỹ", 69)), "Lê Thị Mỹ", given)  # 'My' not far commoner
