@@ -1,7 +1,6 @@
 """Writing a run's output files (SPEC.md) from records; every file is replaced atomically."""
 from __future__ import annotations
 
-import csv
 import os
 import tempfile
 from collections.abc import Callable, Iterable
@@ -54,24 +53,8 @@ def _umask() -> int:
     return mask
 
 
-def _cells(values: list[Any], whole: bool) -> list[str]:
-    """One column of a chunk as pandas' to_csv wrote it (the files stay byte for byte the same
-    without loading pandas, 0.3 s a run): None and NaN empty; in a `whole` (integer) column
-    numbers as integers; else numbers as floats ('40.0') when the column holds a float, or an int
-    beside an empty cell; anything else as str."""
-    def empty(v: Any) -> bool:
-        return v is None or (isinstance(v, float) and v != v)
-    nums = [v for v in values if not empty(v)]
-    if nums and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in nums):
-        if whole:
-            return ["" if empty(v) else str(int(v)) for v in values]
-        if any(isinstance(v, float) for v in nums) or len(nums) < len(values):
-            return ["" if empty(v) else repr(float(v)) for v in values]
-    return ["" if empty(v) else str(v) for v in values]
-
-
 class _Table:
-    """A CSV written in chunks, into a temporary file renamed when complete."""
+    """A CSV written in chunks through pandas, into a temporary file renamed when complete."""
 
     CHUNK = 500
 
@@ -90,11 +73,11 @@ class _Table:
 
     def flush(self) -> None:
         if self.rows or self.header:
-            out = csv.writer(self.f, lineterminator="\n")
-            if self.header:
-                out.writerow(self.columns)
-            cols = [_cells([r.get(c) for r in self.rows], c in self.ints) for c in self.columns]
-            out.writerows(zip(*cols))
+            import pandas as pd  # imported when a table is written: a re-run with nothing to write skips it
+            df = pd.DataFrame(self.rows, columns=self.columns)
+            for c in self.ints:
+                df[c] = df[c].astype("Int64")
+            df.to_csv(self.f, index=False, header=self.header, lineterminator="\n")
             self.rows, self.header = [], False
 
     def close(self) -> None:
