@@ -126,6 +126,7 @@ class Runner:
         self.report = report
         self.stats = {"ok": 0, "failed": 0, "skipped": 0, "pages": 0, "ocr_pages": 0, "corrections": 0}
         self.confs: list[float] = []
+        self._pool: Pool | None = None  # opened when the first file needing OCR is found
         self.stop_signal = 0  # set by request_stop: the run winds down
         self.stopped = False  # work was left undone because of it
         self._gaz: Gazetteer | None = None
@@ -256,6 +257,9 @@ class Runner:
                     doc = self._prepare(f, cat, run_id)
                     if doc:
                         docs.append(doc)
+                        if self._pool is None:  # workers start loading while the other files are triaged
+                            self._pool = open_pool(self.opt.executor, self.opt.jobs, self.opt.scheduler)
+                            self._pool.warm(self.opt.ocr)
                 except InputFileError as e:
                     cat.upsert_file(file_row(source=f.source, kind=f.kind), run_id)
                     self._fail(cat, f.source, str(e))
@@ -277,6 +281,9 @@ class Runner:
             if not self.stopped:  # a stopped run stays unfinished in the catalog's runs table
                 cat.finish_run(run_id)
         finally:
+            if self._pool is not None:  # stopped while files were triaged: the warm workers go
+                self._pool.terminate()
+                self._pool = None
             cat.close()
         log.info("run %s: %d done, %d already done, %d failed; %d pages OCR'd in %.1f s",
                  "stopped" if self.stopped else "finished", self.stats["ok"], self.stats["skipped"],
@@ -350,7 +357,8 @@ class Runner:
         self.progress(Event(EventKind.PLANNED, pages_total=total))
         if not total:
             return
-        pool = open_pool(self.opt.executor, self.opt.jobs, self.opt.scheduler)
+        pool = self._pool or open_pool(self.opt.executor, self.opt.jobs, self.opt.scheduler)
+        self._pool = None
         log.info("%d pages of %d documents to OCR on %d workers (%s)", total, len(docs), pool.jobs,
                  self.opt.executor)
         pending: dict[Any, _Item] = {}

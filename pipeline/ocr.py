@@ -133,6 +133,17 @@ def preview(img: Image.Image) -> bytes:
         return b""
 
 
+def warm_up(settings: OcrSettings) -> None:
+    """Load what reading a page needs (OpenCV, the Tesseract model, the digit model): run in a new
+    worker while the parent still triages files, so the first page does not wait for it."""
+    try:
+        from . import imageprep  # noqa: F401  (OpenCV)
+        tesseract.warm(settings.lang)
+        pageread.model()
+    except Exception:  # a page reports its own errors; this is only a head start
+        pass
+
+
 def ocr_page(task: PageTask) -> PageResult:
     t0 = time.monotonic()
     s = task.settings

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .errors import MissingDependencyError, VnplansError
-from .ocr import PageTask, ocr_page
+from .ocr import OcrSettings, PageTask, ocr_page, warm_up
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,10 @@ class Pool(Protocol):
 
     def submit(self, task: PageTask) -> Any:
         """A future of `ocr_page(task)` (concurrent.futures.Future or distributed.Future)."""
+        ...
+
+    def warm(self, settings: OcrSettings) -> None:
+        """Start the workers loading what pages need while the parent still triages files."""
         ...
 
     def wait_any(self, futures: Iterable[Any], timeout: float | None = None) -> tuple[set[Any], set[Any]]:
@@ -173,6 +177,11 @@ class LocalPool:
             self.rebuild()
             return self.pool.submit(ocr_page, task)
 
+    def warm(self, settings: OcrSettings) -> None:
+        for _ in range(self.jobs):  # one each, as a rule: an idle worker takes the next
+            with contextlib.suppress(BrokenProcessPool, RuntimeError):
+                self.pool.submit(warm_up, settings)
+
     def crashed(self, error: BaseException) -> bool:
         return isinstance(error, BrokenProcessPool)
 
@@ -227,6 +236,9 @@ class DaskPool:
 
     def submit(self, task: PageTask) -> Any:
         return self.client.submit(ocr_page, task, pure=False, retries=1)
+
+    def warm(self, settings: OcrSettings) -> None:
+        pass  # a cluster's workers outlive runs: they stay loaded
 
     def crashed(self, error: BaseException) -> bool:
         return False  # the scheduler replaces lost workers itself

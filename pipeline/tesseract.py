@@ -192,6 +192,12 @@ def _run_cli(image: Image.Image, lang: str, psm: int, dpi: int, timeout: float, 
     return text.split("\n", 1)[1] if tsv and "\n" in text else text  # the program's TSV has a header
 
 
+def warm(lang: str = "vie") -> None:
+    """Load the language's model in this process now (in process only; the program loads per call)."""
+    _single_thread()
+    _engine(lang)
+
+
 def read(image: Image.Image, lang: str = "vie", psm: int = 3, dpi: int = 300, timeout: float = 120,
          tsv: bool = False, whitelist: str = "") -> str:
     """Tesseract's text of an image (its TSV rows, without a header, when `tsv`)."""
