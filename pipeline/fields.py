@@ -520,12 +520,16 @@ def doubtful_tone(seg: Segment, name: str, given: Mapping[str, int]) -> bool:
     return False
 
 
+_INNER_SIGN = regex.compile(r"(?<=\p{L})[^\p{L}\s](?=\p{L})")  # 'L.ưu': no name has a sign inside a word
+
+
 def sealed_name(seg: Segment, seals: list[tuple[int, int, int, int]], gaz: Gazetteer,
                 given: Mapping[str, int], opaque: Sequence[tuple[int, int, int, int]] = ()) -> str:
     """A signer's name whose letters a seal's ring hid: each word the one surname (first) or
     given name (after) that fits what is left, else ''. A word the seal left whole must be one as
-    read. 'Đặng Xu+a Điện' -> 'Đặng Xuân Điện' when Xuân is the only given name that fits."""
-    words = [w for w in seg.words if strip_noise(w.text)]
+    read. 'Đặng Xu+a Điện' -> 'Đặng Xuân Điện' when Xuân is the only given name that fits. A
+    sign between two letters of a name ('L.ưu') is a mark of the seal over a letter."""
+    words = [replace(w, text=_INNER_SIGN.sub("?", w.text)) for w in seg.words if strip_noise(w.text)]
     if not 2 <= len(words) <= 5:
         return ""
     parts = split_words(sealed_line(words, seals, opaque))

@@ -391,3 +391,9 @@ def test_doubtful_tone_in_a_name_is_left_to_a_person():
     assert not fields.doubtful_tone(seg(("Trần", 95), ("Hoàng", 96), ("Tuân", 96)), "Trần Hoàng Tuân", given)
     assert not fields.doubtful_tone(seg(("Trần", 95), ("Hoàng", 96), ("Tuấn", 60)), "Trần Hoàng Tuấn", given)
     assert not fields.doubtful_tone(seg(("Lê", 95), ("Thị", 96), ("Mỹ", 69)), "Lê Thị Mỹ", given)  # 'My' not far commoner
+
+
+def test_a_sign_inside_a_name_word_is_the_seal_over_a_letter():
+    from pipeline.fields import _INNER_SIGN
+    assert _INNER_SIGN.sub("?", "L.ưu") == "L?ưu" and _INNER_SIGN.sub("?", "Mạn&") == "Mạn&"
+    assert _INNER_SIGN.sub("?", "TM.") == "TM." and _INNER_SIGN.sub("?", "Xu+n") == "Xu?n"

@@ -73,6 +73,6 @@ def test_kinds_no_wrong_values(env, level):
     assert not wrong, wrong
     for f in FIELDS:
         if f in ("signer_name",) and level == "level4":
-            assert right[f] >= 4, right[f]  # render_scan's level-4 seal lies on every name: few can be read
+            assert right[f] >= 8, right[f]  # render_scan's level-4 seal lies on every name: 9 of 19 read
             continue
         assert right[f] / len(docs) >= FLOOR[level] - (0.2 if f in ("number", "signer_position") else 0), (f, right[f])
