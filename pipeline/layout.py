@@ -442,7 +442,8 @@ def _continued(sz: dict[Zone, tuple[Segment, ...]], nxt: PageResult) -> dict[Zon
     out = dict(sz)
     if (sz.get(Zone.RECIPIENTS) and left and _ITEM_START.match(left[0].text)) or (left and not right):
         out[Zone.RECIPIENTS] = sz.get(Zone.RECIPIENTS, ()) + left
-    if right and _has_name(right):
+    if right and (_has_name(right) or _AUTH_OR_TITLE.search(right[0].text)):
+        # the block broken at the page's foot: its position line ('PHÓ CHỦ TỊCH') heads the next page
         out[Zone.SIGNATURE] = sz.get(Zone.SIGNATURE, ()) + right
     return out
 

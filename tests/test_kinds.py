@@ -76,3 +76,18 @@ def test_kinds_no_wrong_values(env, level):
             assert right[f] >= 8, right[f]  # render_scan's level-4 seal lies on every name: 9 of 19 read
             continue
         assert right[f] / len(docs) >= FLOOR[level] - (0.2 if f in ("number", "signer_position") else 0), (f, right[f])
+
+
+def test_signature_block_broken_over_a_page_break(env):
+    """'TM. ỦY BAN NHÂN DÂN / KT. CHỦ TỊCH' at the foot of page 1, 'PHÓ CHỦ TỊCH' and the name
+    (under the seal) at the top of page 2: the block is read on, the deputy's position found."""
+    from pipeline.layout import Zone, analyse
+    _, pages = pages_of(KINDS / "recorded" / "level4" / "qd_tinh_daklak.json")
+    lay = analyse(pages)
+    assert lay is not None
+    sig = lay.get(Zone.SIGNATURE)
+    assert [s.page for s in sig if "PHÓ CHỦ TỊCH" in s.text] == [2]
+    lex, gaz = env
+    rec = apply_layout(PlanRecord(source="d.pdf"), pages, lambda t, c=None: restore(t, lex, confidences=c).text, gaz,
+                       lambda w: w in lex.syllables, "ocr", "", lex.persons.get("given", {}))
+    assert (rec.signer_authority, rec.signer_position) == ("TM. KT.", "Phó Chủ tịch")
