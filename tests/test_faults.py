@@ -58,6 +58,15 @@ def _children(pid: int) -> list[int]:
     return kids
 
 
+def _cpu_seconds(pid: int) -> float:
+    """CPU time a process has used so far (0 when it is gone)."""
+    try:
+        fields = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @needs_tesseract
 def test_kill_9_then_rerun_loses_nothing_and_redoes_nothing(tmp_path):
     inp, out = _inputs(tmp_path), tmp_path / "out"
@@ -86,7 +95,7 @@ def test_worker_killed_mid_page_is_retried(tmp_path):
     deadline = time.time() + 60
     workers: list[int] = []
     while time.time() < deadline and proc.poll() is None:
-        workers = [k for k in _children(proc.pid) if _children(k)]  # a worker running tesseract
+        workers = [k for k in _children(proc.pid) if _cpu_seconds(k) > 1.5]  # reading a page (Tesseract runs in it)
         if workers:
             break
         time.sleep(0.2)
