@@ -97,7 +97,7 @@ def _dies_with_worker() -> None:
 
 class _ChildPopen(subprocess.Popen):
     """subprocess.Popen inside a worker: the started program gets a parent-death signal, so a
-    Tesseract run does not outlive the worker that waits for it."""
+    poppler (or Tesseract OSD) run does not outlive the worker that waits for it."""
 
     def __init__(self, *args: Any, **kwargs: Any):
         if kwargs.get("preexec_fn") is None:
@@ -207,7 +207,7 @@ class LocalPool:
 
     @staticmethod
     def _kill(pool: ProcessPoolExecutor) -> None:
-        """Shut a pool down now: queued pages cancelled, its workers (and their Tesseract runs) killed."""
+        """Shut a pool down now: queued pages cancelled, its workers (Tesseract runs in them) killed."""
         procs = list((getattr(pool, "_processes", None) or {}).values())
         pool.shutdown(wait=False, cancel_futures=True)
         for p in procs:
