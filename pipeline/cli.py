@@ -35,6 +35,9 @@ def check_dependencies(load_dictionaries: bool = True) -> list[tuple[str, bool, 
     out: list[tuple[str, bool, str]] = []
     try:
         out.append(("tesseract", True, tesseract.version()))
+        if load_dictionaries:  # doctor: say how pages will be read
+            out.append(("tesseract library", True, "libtesseract, in the worker processes" if tesseract.in_process()
+                        else "the tesseract program, run for each page (VNPLANS_TESSERACT=cli, or no libtesseract)"))
         langs = tesseract.languages()
         out.append(("tesseract language data 'vie'", "vie" in langs,
                     "installed" if "vie" in langs else "missing: apt-get install tesseract-ocr-vie"))

@@ -192,6 +192,11 @@ def _run_cli(image: Image.Image, lang: str, psm: int, dpi: int, timeout: float, 
     return text.split("\n", 1)[1] if tsv and "\n" in text else text  # the program's TSV has a header
 
 
+def in_process() -> bool:
+    """Whether pages are read through the library (else the program is run for each)."""
+    return _lib() is not None
+
+
 def warm(lang: str = "vie") -> None:
     """Load the language's model in this process now (in process only; the program loads per call)."""
     _single_thread()
