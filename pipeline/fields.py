@@ -273,11 +273,20 @@ _DATE = regex.compile(rf"^(?P<place>.*?)\s*[,.]\s*ng{_A}y?\s*(?P<day>\S*?)\s*th{
 def rule_place_date(text: str) -> tuple[str, str, str, str]:
     """'Quảng Ngãi, ngày 06 tháng 01 năm 2025' -> ('Quảng Ngãi', '06', '01', '2025'): the parts as
     written (day or month may be ink that OCR garbled: the caller judges them). Ink over 'ngày'
-    ('ngàW/† tháng 5 năm 2021') leaves the rest: ('Quảng Ngãi', 'W/†', '5', '2021')."""
+    ('ngàW/† tháng 5 năm 2021') leaves the rest: ('Quảng Ngãi', 'W/†', '5', '2021'). A speck
+    beside a day or month is not part of it ('ngày 19. thắng 02' at 100 dpi).
+
+    >>> rule_place_date("Ninh Thuận, ngày 19. thắng 02 năm 2025")
+    ('Ninh Thuận', '19', '02', '2025')
+    """
     m = _DATE.search(text)
     if not m:
         return "", "", "", ""
-    return strip_noise(m.group("place")), m.group("day"), m.group("month"), m.group("year")
+    return (strip_noise(m.group("place")), m.group("day").strip(_SPECKS), m.group("month").strip(_SPECKS),
+            m.group("year"))
+
+
+_SPECKS = "_.,:;'`"  # dirt OCR reads beside digits
 
 
 def iso_date(year: str, month: str, day: str) -> str:
@@ -743,6 +752,8 @@ def read_fields(lay: DocLayout, fix: Fix, gaz: Gazetteer, known: Callable[[str],
         out["date"] = _val("date", date, [date_seg], reason)
         printed_day = day if regex.fullmatch(r"\d{1,2}", day) and day_conf >= PRINTED_CONF else ""
         out["_date_parts"] = Value("_date_parts", (year, month, printed_day))
+        if day and not printed_day:
+            out["_day_seen"] = Value("_day_seen", day)  # something stands where the day goes: not a page without one
         if regex.fullmatch(r"\d{1,2}", day) and not printed_day:
             out["_day_raw"] = Value("_day_raw", day)  # a day Tesseract read with doubt: a reader must agree
     elif right:  # the header's right column was read, its date line not: no value from elsewhere

@@ -397,3 +397,19 @@ def test_a_sign_inside_a_name_word_is_the_seal_over_a_letter():
     from pipeline.fields import _INNER_SIGN
     assert _INNER_SIGN.sub("?", "L.ưu") == "L?ưu" and _INNER_SIGN.sub("?", "Mạn&") == "Mạn&"
     assert _INNER_SIGN.sub("?", "TM.") == "TM." and _INNER_SIGN.sub("?", "Xu+n") == "Xu?n"
+
+
+def test_something_where_the_day_goes_is_not_a_page_without_a_day(gaz):
+    """'ngày W/† tháng 02': ink no reader could read stands where the day goes. The date is cut to
+    year-month as for a page whose day was left blank, but flagged for a person (it was not)."""
+    from pipeline.document import apply_layout
+    from pipeline.records import PlanRecord
+    def rec(day_line: str) -> PlanRecord:
+        page = _page([_line(100, "ỦY BAN NHÂN DÂN", x=150) + _line(100, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", x=650),
+                      _line(130, "TỈNH BẾN TRE", x=170) + _line(130, "Độc lập - Tự do - Hạnh phúc", x=720),
+                      _line(170, "Số: 404/QĐ-UBND", x=170) + _line(170, day_line, x=680)])
+        return apply_layout(PlanRecord(source="d.pdf"), [page], fields.keep, gaz, lambda w: True, "ocr", "")
+    garbled, blank = rec("Bến Tre, ngày W/† tháng 02 năm 2025"), rec("Bến Tre, ngày tháng 02 năm 2025")
+    assert garbled.date == blank.date == "2025-02"
+    assert ("date", "low-confidence") in [(f.field, f.reason) for f in garbled.review]
+    assert "date" not in [f.field for f in blank.review]
