@@ -96,9 +96,10 @@ def _number_and_date(vals: dict[str, fields.Value], by: dict[str, Reading], sign
         year, month, day = cast(tuple[str, str, str], vals["_date_parts"].value)
         v = vals["date"]
         r = _on_row(by.get("day"), v.box)
-        doubt = str(vals["_day_raw"].value) if "_day_raw" in vals else ""
+        seen = str(vals["_day_raw"].value) if "_day_raw" in vals else ""  # a day not taken as printed
+        doubt = seen if seen.isdecimal() and len(seen) <= 2 else ""  # a day Tesseract read with doubt: a reader must agree
         date, why = numberdate.decide_date(year, month, day, r, signed_at, _on_row(by.get("month"), v.box), doubt)
-        if len(date) == 7 and not why and "_day_seen" in vals:  # a day was there, unreadable: say so
+        if len(date) == 7 and not why and seen:  # a day was there, unreadable: say so
             why = Reason.LOW_CONFIDENCE.value
         hand = r is not None and r.source == "handwriting" and len(date) == 10 and not day
         out["date"] = replace(v, value=date, reason=why,

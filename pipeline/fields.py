@@ -7,7 +7,7 @@ lost document, an empty one a look. Each rule is a small function with a docstri
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol, cast
 
@@ -270,6 +270,9 @@ _A = "[aàáảãạăằắẳẵặâầấẩẫậ]"  # 'tháng' read 'thắ
 _DATE = regex.compile(rf"^(?P<place>.*?)\s*[,.]\s*ng{_A}y?\s*(?P<day>\S*?)\s*th{_A}ng\s*(?P<month>\S*?)\s*n{_A}m\s*(?P<year>\d{{4}})")
 
 
+_SPECKS = "_.,:;'`"  # dirt OCR reads beside digits
+
+
 def rule_place_date(text: str) -> tuple[str, str, str, str]:
     """'Quảng Ngãi, ngày 06 tháng 01 năm 2025' -> ('Quảng Ngãi', '06', '01', '2025'): the parts as
     written (day or month may be ink that OCR garbled: the caller judges them). Ink over 'ngày'
@@ -285,8 +288,6 @@ def rule_place_date(text: str) -> tuple[str, str, str, str]:
     return (strip_noise(m.group("place")), m.group("day").strip(_SPECKS), m.group("month").strip(_SPECKS),
             m.group("year"))
 
-
-_SPECKS = "_.,:;'`"  # dirt OCR reads beside digits
 
 
 def iso_date(year: str, month: str, day: str) -> str:
@@ -546,7 +547,7 @@ def sealed_name(seg: Segment, seals: list[tuple[int, int, int, int]], gaz: Gazet
         return ""
     out = []
     for i, (w, line) in enumerate(zip(words, parts)):
-        known = sorted(gaz.surnames) if i == 0 else sorted(given)
+        known: Iterable[str] = gaz.surnames if i == 0 else given
         if not line.hidden:
             word = w.text if i == 0 else _visible_given(w, given)
             if not word or (i == 0 and word not in gaz.surnames):
@@ -752,10 +753,8 @@ def read_fields(lay: DocLayout, fix: Fix, gaz: Gazetteer, known: Callable[[str],
         out["date"] = _val("date", date, [date_seg], reason)
         printed_day = day if regex.fullmatch(r"\d{1,2}", day) and day_conf >= PRINTED_CONF else ""
         out["_date_parts"] = Value("_date_parts", (year, month, printed_day))
-        if day and not printed_day:
-            out["_day_seen"] = Value("_day_seen", day)  # something stands where the day goes: not a page without one
-        if regex.fullmatch(r"\d{1,2}", day) and not printed_day:
-            out["_day_raw"] = Value("_day_raw", day)  # a day Tesseract read with doubt: a reader must agree
+        if day and not printed_day:  # something stands where the day goes: a day read with doubt (a reader
+            out["_day_raw"] = Value("_day_raw", day)  # must agree) or ink; not a page without a day
     elif right:  # the header's right column was read, its date line not: no value from elsewhere
         out["place"] = Value("place", "", reason=Reason.MISSING.value)
         out["date"] = Value("date", "", reason=Reason.MISSING.value)

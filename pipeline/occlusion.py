@@ -189,11 +189,7 @@ def likely_fit(line: Sealed, ranks: Mapping[str, int], share: float = LIKELY_SHA
     >>> likely_fit(s, {"thị": 40, "thu": 41})
     ''
     """
-    rx = pattern(line)
-    w = {v: 1.0 / (r + 1) for v, r in ranks.items() if rx.fullmatch(v.lower())}
-    total = sum(w.values())
-    best = max(w, key=lambda v: w[v], default="")
-    return best if best and w[best] >= share * total else ""
+    return read_fit(line, "", ranks, share, odds=1.0)  # no reading counted: the prior alone
 
 
 def unique_fit(line: Sealed, values: Iterable[str], folded: bool = False, edits: int = 0,

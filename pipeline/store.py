@@ -26,6 +26,7 @@ def existing_catalog(out_dir: Path) -> Path:
         raise OutputError(f"no catalog in {out_dir}: run `vnplans run` first")
     return path
 
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
     source   TEXT PRIMARY KEY,   -- path relative to the input folder

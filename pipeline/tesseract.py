@@ -199,7 +199,6 @@ def in_process() -> bool:
 
 def warm(lang: str = "vie") -> None:
     """Load the language's model in this process now (in process only; the program loads per call)."""
-    _single_thread()
     _engine(lang)
 
 
